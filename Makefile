@@ -1,0 +1,32 @@
+# The README's two commands: `make reproduce` and `make test`.
+# Each creates .venv with the machine's python3 and (re)installs the project when
+# pyproject.toml is newer than the last install.
+PYTHON ?= python3
+VENV := .venv
+STAMP := $(VENV)/.installed
+
+.PHONY: reproduce reproduce-quick test bench lint clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(VENV)/bin/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+reproduce: $(STAMP)
+	$(VENV)/bin/lectoolkit reproduce
+
+reproduce-quick: $(STAMP)
+	$(VENV)/bin/lectoolkit reproduce --quick
+
+test: $(STAMP)
+	$(VENV)/bin/python -m pytest
+
+bench: $(STAMP)
+	$(VENV)/bin/python benchmarks/run.py
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+clean:
+	rm -rf $(VENV) build .pytest_cache
