@@ -74,7 +74,7 @@ def main(argv=None) -> int:
     command = "python benchmarks/run.py" + (" --quick" if args.quick else "") + (
         f" --only {args.only}" if args.only else "")
     text = render(rows, command)
-    if not args.no_write and not args.quick:
+    if not (args.no_write or args.quick or args.only):
         (HERE / "BENCHMARKS.md").write_text(text)
     print(text)
     return 0
