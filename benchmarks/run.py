@@ -37,12 +37,15 @@ def render(rows: list[dict], command: str) -> str:
         "# Benchmarks",
         "",
         f"Command: `{command}`  ",
-        f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}  ",
+        f"Machine: {platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}  ",
         f"Date: {time.strftime('%Y-%m-%d')}",
         "",
-        "Each row times our implementation and a baseline in the same run; ratio = baseline / ours.",
+        "Each row times our implementation and a baseline in the same run; "
+        "ratio = baseline / ours.",
         "",
-        "| benchmark | size | ours [s] | baseline | baseline [s] | ratio | peak [MB] | target | met |",
+        "| benchmark | size | ours [s] | baseline | baseline [s] | ratio | peak [MB] "
+        "| target | met |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:

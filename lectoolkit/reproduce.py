@@ -42,7 +42,9 @@ def load_quick_parameters(notebooks_dir) -> dict:
     spec = yaml.safe_load(path.read_text()) or {}
     unknown = set(spec) - {"all", "notebooks"}
     if unknown:
-        raise ValueError(f"{path}: unknown top-level keys {sorted(unknown)} (expected all, notebooks)")
+        raise ValueError(
+            f"{path}: unknown top-level keys {sorted(unknown)} (expected all, notebooks)"
+        )
     return {"all": spec.get("all") or {}, "notebooks": spec.get("notebooks") or {}}
 
 

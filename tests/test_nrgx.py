@@ -1,0 +1,152 @@
+"""NRG-X-Change against the printed outputs of seed 001 (hlopez058/PHD, p4 notebook).
+
+The seed prints 6 decimals; the data file itself was rebuilt from 6-decimal printouts,
+so the check is at 1e-5 absolute.
+"""
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lectoolkit.io import read_prosumer_monthly
+from lectoolkit.nrgx import charge, payment, period_totals, settle_nrgx
+from tests.conftest import DATA
+
+N3 = DATA / "prosumer_N3_model_20210129_1416.csv"
+
+# seed 001, Out[109]: monthly sums of nrg_cash with a = 1e6 (max 12.09, min 9.84 ¢/kWh)
+SEED_MONTHLY_CASH = {
+    "2019-10-01": -50.239334, "2019-11-01": -33.690871, "2019-12-01": -86.942066,
+    "2020-01-01": 39.126558, "2020-02-01": 54.186422, "2020-03-01": 50.898930,
+    "2020-04-01": 51.389962, "2020-05-01": 48.236026, "2020-06-01": 64.661658,
+    "2020-07-01": 5.766993, "2020-08-01": 64.854993, "2020-09-01": -17.254833,
+    "2020-10-01": 34.843701, "2020-11-01": 55.426719,
+}
+# seed 001, Out[109]: monthly sums of demand, consumption and net energy (first rows)
+SEED_MONTHLY_TOTALS = {
+    "2019-10-01": (2489.115675, 822.730493, -190.824158),
+    "2020-08-01": (2714.639733, 227.075492, -813.370054),
+}
+ATOL = 1e-5
+
+
+@pytest.fixture(scope="module")
+def n3():
+    return read_prosumer_monthly(N3)
+
+
+def test_seed_first_period(n3):
+    cash = settle_nrgx(n3, n3["price"].max(), n3["price"].min(), a=1e6)
+    first = cash[cash["time"] == "2019-10-01"]
+    np.testing.assert_allclose(first["nrg_cash"], [-17.458161, 15.475455, -48.256628], atol=ATOL)
+
+
+def test_seed_monthly_sums(n3):
+    cash = settle_nrgx(n3, n3["price"].max(), n3["price"].min(), a=1e6)
+    monthly = cash.groupby("time")["nrg_cash"].sum()
+    expected = pd.Series(SEED_MONTHLY_CASH)
+    expected.index = pd.to_datetime(expected.index)
+    pd.testing.assert_series_equal(monthly, expected, check_names=False, atol=ATOL, rtol=0)
+
+
+def test_seed_monthly_totals(n3):
+    sums = n3.groupby("time")[["demand", "consumption", "net_energy"]].sum()
+    for day, values in SEED_MONTHLY_TOTALS.items():
+        np.testing.assert_allclose(sums.loc[day].to_numpy(), values, atol=ATOL)
+
+
+def test_seed_swapped_prices_option(n3):
+    # seed 001, Out[147]: the call with max/min prices passed in swapped order
+    cash = settle_nrgx(n3, n3["price"].max(), n3["price"].min(), a=1e6, seed_swapped_prices=True)
+    first = cash[cash["time"] == "2019-10-01"]
+    np.testing.assert_allclose(first["nrg_cash"], [-21.450119, 12.595408, -59.290917], atol=ATOL)
+
+
+def test_settle_does_not_mutate_and_is_order_free(n3):
+    shuffled = n3.sample(frac=1.0, random_state=0)
+    before = shuffled.copy()
+    a = settle_nrgx(shuffled, 12.09, 9.84, a=1e6)
+    pd.testing.assert_frame_equal(shuffled, before)
+    b = settle_nrgx(n3, 12.09, 9.84, a=1e6)
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_prices_in_currency_units_match_cents(n3):
+    cents = settle_nrgx(n3, 12.09, 9.84, a=1e6)
+    money = settle_nrgx(n3, 0.1209, 0.0984, a=1e6, prices_in_cents=False)
+    np.testing.assert_allclose(cents["nrg_cash"], money["nrg_cash"], rtol=1e-12)
+
+
+def test_period_totals(n3):
+    totals = period_totals(n3)
+    assert totals.loc["2019-10-01", "total_export_kwh"] == pytest.approx(190.824158)
+    assert totals.loc["2019-10-01", "total_consumption_kwh"] == pytest.approx(822.730493)
+
+
+def test_payment_closed_forms():
+    # balanced market: the bell is 1, g = x q
+    assert payment(10.0, 50.0, 50.0, 0.2, 1e3) == pytest.approx(2.0, rel=1e-15)
+    # one unit of width away: g = x q / e
+    assert payment(10.0, 50.0, 50.0 + np.sqrt(1e3), 0.2, 1e3) == pytest.approx(2.0 / np.e)
+    # exponent n
+    assert payment(3.0, 1.0, 1.0, 1.0, 1.0, n=2) == pytest.approx(9.0)
+    # far off balance: underflows to 0 without overflow warnings
+    assert payment(10.0, 0.0, 1e6, 0.2, 1.0) == 0.0
+
+
+def test_charge_closed_forms():
+    assert charge(10.0, 0.0, 40.0, 0.3) == pytest.approx(3.0)  # no production: full tariff
+    assert charge(10.0, 40.0, 40.0, 0.3) == pytest.approx(1.5)  # balanced: half tariff
+    assert charge(0.0, 0.0, 0.0, 0.3) == 0.0
+
+
+@settings(max_examples=50, deadline=None)
+@given(x=st.floats(0, 1e3), y=st.floats(0, 1e3), tp=st.floats(0, 1e4), tc=st.floats(0, 1e4),
+       n=st.floats(1, 3))
+def test_payment_and_charge_bounds(x, y, tp, tc, n):
+    q, r = 0.12, 0.1
+    g = payment(x, tp, tc, q, 1e6, n)
+    assert 0 <= g <= x**n * q * (1 + 1e-12)
+    h = charge(y, tp, tc, r)
+    assert 0 <= h <= y * r * (1 + 1e-12)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"export_kwh": np.nan}, "export_kwh"),
+        ({"export_kwh": -1.0}, "export_kwh"),
+        ({"total_export_kwh": np.inf}, "total_export_kwh"),
+        ({"a_kwh2": 0.0}, "a_kwh2"),
+        ({"n": -1.0}, "n:"),
+        ({"max_price_per_kwh": np.nan}, "max_price_per_kwh"),
+    ],
+)
+def test_payment_rejects_bad_input(kwargs, message):
+    args = {"export_kwh": 1.0, "total_export_kwh": 1.0, "total_consumption_kwh": 1.0,
+            "max_price_per_kwh": 0.1, "a_kwh2": 1.0}
+    args.update(kwargs)
+    with pytest.raises(ValueError, match=message):
+        payment(**args)
+
+
+def test_charge_rejects_bad_input():
+    with pytest.raises(ValueError, match="consumption_kwh"):
+        charge(-1.0, 1.0, 1.0, 0.1)
+    with pytest.raises(ValueError, match="min_price_per_kwh"):
+        charge(1.0, 1.0, 1.0, np.nan)
+
+
+def test_settle_rejects_bad_frames(n3):
+    with pytest.raises(ValueError, match="missing columns"):
+        settle_nrgx(n3.drop(columns="consumption"), 12.0, 9.0, a=1e6)
+    bad = n3.copy()
+    bad.loc[3, "net_energy"] = 5.0
+    with pytest.raises(ValueError, match="net_energy"):
+        settle_nrgx(bad, 12.0, 9.0, a=1e6)
+    bad = n3.copy()
+    bad.loc[3, "consumption"] = np.nan
+    with pytest.raises(ValueError, match="consumption"):
+        settle_nrgx(bad, 12.0, 9.0, a=1e6)
