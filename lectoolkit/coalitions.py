@@ -145,3 +145,37 @@ def to_combination_order(worths) -> np.ndarray:
     worths = np.asarray(worths, dtype=float)
     n = n_players_of(worths)
     return worths[combination_order_masks(n)]
+
+
+def subset_sums(values) -> np.ndarray:
+    """Sum of ``values`` over the members of every coalition, bitmask-indexed.
+
+    Built by doubling (``O(2**n)``): the coalitions that contain member ``i`` are
+    those without it plus ``values[i]``.
+
+    Parameters
+    ----------
+    values : array_like, shape (n,)
+        One number per member (e.g. energy [kWh]).
+
+    Returns
+    -------
+    numpy.ndarray, shape (2**n,)
+        ``sums[S] = sum_{i in S} values[i]``.
+
+    Examples
+    --------
+    >>> subset_sums([1.0, 10.0, 100.0]).tolist()
+    [0.0, 1.0, 10.0, 11.0, 100.0, 101.0, 110.0, 111.0]
+    """
+    values = np.asarray(values, dtype=float)
+    if values.ndim != 1:
+        raise ValueError(f"values: expected a 1-D array, got shape {values.shape}")
+    check_n_players(values.size)
+    if not np.all(np.isfinite(values)):
+        raise ValueError("values: contains NaN or infinite values")
+    sums = np.zeros(1 << values.size)
+    for i, value in enumerate(values):
+        half = 1 << i
+        np.add(sums[:half], value, out=sums[half: 2 * half])
+    return sums

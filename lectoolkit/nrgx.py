@@ -16,6 +16,8 @@ References
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import pandas as pd
 
@@ -199,3 +201,101 @@ def settle_nrgx(frame: pd.DataFrame, max_price, min_price, a, n=1.0, *,
     out["total_consumption_kwh"] = tc
     out["nrg_cash"] = np.where(export > 0, paid, -owed)
     return out
+
+
+def _coalition_payment(members, export, tp, tc, q, a, n):
+    """Payments of a batch of coalitions (boolean membership rows) for their export."""
+    return payment(members @ export, tp, tc, q, a, n)
+
+
+def settle_nrgx_coalitions(frame: pd.DataFrame, max_price, a, n=1.0, *,
+                           prices_in_cents: bool = True, max_exact_players: int = 20,
+                           n_permutations: int = 2000, rng=None) -> pd.DataFrame:
+    """Pay each period's exporters as one coalition and split the payment by Shapley value.
+
+    In every period the prosumers with nonzero export form a coalition that is paid
+    :func:`payment` for its combined export, at the period's market totals; the worth
+    of a sub-coalition ``S`` is the payment for the export of ``S`` alone (seed 001,
+    §3.3). The Shapley value splits the grand coalition's payment.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Long format with ``id``, ``time``, ``consumption``, ``net_energy`` [kWh].
+    max_price : float
+        Payment price ``q`` [¢/kWh, or money/kWh when ``prices_in_cents=False``].
+    a : float
+        Width of the payment bell [kWh²].
+    n : float, default 1
+        Payment exponent. With ``n = 1`` the payment is linear in the export, the
+        game is additive and every Shapley value equals the stand-alone payment;
+        ``n > 1`` makes it superadditive, so the coalition gains.
+    prices_in_cents : bool, default True
+        ``max_price`` is in cents; cash in currency units.
+    max_exact_players : int, default 20
+        Periods with more exporters are valued by permutation sampling
+        (:func:`lectoolkit.shapley.shapley_sampled`), with standard errors.
+    n_permutations : int, default 2000
+        Sampled permutations per period beyond ``max_exact_players``.
+    rng : numpy.random.Generator or int, optional
+        Seed of the sampling.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per exporter and period: ``time, id, export_kwh, standalone``
+        (its own payment [money]), ``shapley`` [money], ``std_error`` [money, 0 when
+        exact], ``coalition_worth`` (payment of the whole coalition) and
+        ``coalition_gain`` (worth minus the sum of stand-alone payments), sorted by
+        ``(time, id)``.
+
+    Examples
+    --------
+    Two exporters with a quadratic payment split the gain in proportion to export:
+
+    >>> frame = pd.DataFrame({"id": [1, 2, 3], "time": ["2020-01-01"] * 3,
+    ...                       "consumption": [0.0, 0.0, 30.0],
+    ...                       "net_energy": [-10.0, -20.0, 0.0]})
+    >>> out = settle_nrgx_coalitions(frame, max_price=1.0, a=1e6, n=2,
+    ...                              prices_in_cents=False)
+    >>> out["shapley"].round(4).tolist()
+    [300.0, 600.0]
+    """
+    from lectoolkit.games import nrgx_coalition_worths
+    from lectoolkit.shapley import shapley_values
+
+    settled = settle_nrgx(frame, max_price, 0.0, a, n, prices_in_cents=prices_in_cents)
+    q = (CENT if prices_in_cents else 1.0) * float(max_price)
+    rng = np.random.default_rng(rng)
+    rows = []
+    for time, period in settled.groupby("time", sort=True):
+        exporters = period[period["net_energy"] < 0]
+        if exporters.empty:
+            continue
+        export = -exporters["net_energy"].to_numpy(dtype=float)
+        tp = float(period["total_export_kwh"].iloc[0])
+        tc = float(period["total_consumption_kwh"].iloc[0])
+        standalone = payment(export, tp, tc, q, a, n)
+        worth = float(payment(export.sum(), tp, tc, q, a, n))
+        if export.size <= max_exact_players:
+            shapley = shapley_values(nrgx_coalition_worths(export, tp, tc, q, a, n))
+            std_error = np.zeros_like(shapley)
+        else:
+            from lectoolkit.shapley import shapley_sampled
+
+            estimate = shapley_sampled(
+                partial(_coalition_payment, export=export, tp=tp, tc=tc, q=q, a=a, n=n),
+                export.size, n_permutations, rng=rng,
+            )
+            shapley = estimate["shapley"].to_numpy()
+            std_error = estimate["std_error"].to_numpy()
+        rows.append(pd.DataFrame({
+            "time": time, "id": exporters["id"].to_numpy(), "export_kwh": export,
+            "standalone": standalone, "shapley": shapley, "std_error": std_error,
+            "coalition_worth": worth, "coalition_gain": worth - standalone.sum(),
+        }))
+    columns = ["time", "id", "export_kwh", "standalone", "shapley", "std_error",
+               "coalition_worth", "coalition_gain"]
+    if not rows:
+        return pd.DataFrame(columns=columns)
+    return pd.concat(rows, ignore_index=True)[columns]

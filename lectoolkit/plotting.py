@@ -82,3 +82,83 @@ def save_metrics(metrics: dict, stem: str, out_dir) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(_plain(metrics), indent=2, sort_keys=True) + "\n")
     return path
+
+
+MONTHLY_PANELS = (
+    ("net_energy", "Net energy (negative = export)"),
+    ("consumption", "Consumption (net of own generation)"),
+    ("generation", "Generation"),
+    ("demand", "Demand"),
+)
+
+
+def plot_monthly_panels(frame, axes=None):
+    """Four panels of a monthly prosumer table: net energy, consumption, generation, demand.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Long format with ``id``, ``time`` and the four energy columns [kWh/month].
+    axes : array of 4 matplotlib Axes, optional
+        Where to draw; a new 2 × 2 figure when omitted.
+
+    Returns
+    -------
+    numpy.ndarray of matplotlib.axes.Axes, shape (2, 2)
+    """
+    import matplotlib.pyplot as plt
+
+    if axes is None:
+        _, axes = plt.subplots(2, 2, figsize=(10, 7), sharex=True)
+    axes = np.asarray(axes)
+    for ax, (column, title) in zip(axes.flat, MONTHLY_PANELS, strict=True):
+        wide = frame.pivot(index="time", columns="id", values=column)
+        for member in wide.columns:
+            ax.plot(wide.index, wide[member], marker=".", label=f"prosumer {member}")
+        ax.set_title(title)
+        ax.set_ylabel("kWh/month")
+        ax.grid(alpha=0.3)
+        ax.tick_params(axis="x", rotation=45)
+    if frame["id"].nunique() <= 10:
+        axes.flat[0].legend(fontsize=8)
+    axes.flat[0].figure.tight_layout()
+    return axes
+
+
+def plot_nrgx_scatter(settled, ax=None, cmap: str = "Spectral", title: str | None = None):
+    """Months as points in the (total consumption, total export) plane, sized by net cash.
+
+    Parameters
+    ----------
+    settled : pandas.DataFrame
+        Output of :func:`lectoolkit.nrgx.settle_nrgx` (columns ``time``,
+        ``consumption``, ``net_energy``, ``nrg_cash``).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw.
+    cmap : str, default "Spectral"
+        Colour map of the community's net cash [money].
+    title : str, optional
+        Axes title.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 4.5))
+    monthly = settled.groupby("time")[["consumption", "net_energy", "nrg_cash"]].sum()
+    tc = monthly["consumption"].to_numpy()
+    tp = monthly["net_energy"].abs().to_numpy()
+    cash = monthly["nrg_cash"].to_numpy()
+    limit = max(float(np.abs(cash).max()), 1e-9)
+    points = ax.scatter(tc, tp, s=20 + 400 * np.abs(cash) / limit, c=cash, cmap=cmap,
+                        vmin=-limit, vmax=limit, alpha=0.75, edgecolors="k", linewidths=0.5)
+    ax.figure.colorbar(points, ax=ax, label="community net cash [$ per month]")
+    ax.set_xlabel("total consumption $t_c$ [kWh/month]")
+    ax.set_ylabel("total export $t_p$ [kWh/month]")
+    ax.grid(alpha=0.3, linestyle="dashdot")
+    if title:
+        ax.set_title(title)
+    return ax

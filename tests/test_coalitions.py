@@ -14,6 +14,7 @@ from lectoolkit.coalitions import (
     from_combination_order,
     n_players_of,
     popcounts,
+    subset_sums,
     to_combination_order,
 )
 
@@ -60,3 +61,19 @@ def test_bad_inputs():
         coalition_mask([-1])
     with pytest.raises(ValueError, match="mask"):
         coalition_members(-3)
+
+
+@settings(max_examples=30, deadline=None)
+@given(values=st.lists(st.floats(-1e3, 1e3), min_size=1, max_size=9))
+def test_subset_sums_brute_force(values):
+    sums = subset_sums(values)
+    for mask in range(len(sums)):
+        expected = sum(v for i, v in enumerate(values) if mask >> i & 1)
+        assert sums[mask] == pytest.approx(expected, abs=1e-9)
+
+
+def test_subset_sums_bad_input():
+    with pytest.raises(ValueError, match="values: contains NaN"):
+        subset_sums([1.0, np.nan])
+    with pytest.raises(ValueError, match="values: expected a 1-D"):
+        subset_sums([[1.0]])

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lectoolkit.io import read_prosumer_monthly
-from lectoolkit.nrgx import charge, payment, period_totals, settle_nrgx
+from lectoolkit.nrgx import charge, payment, period_totals, settle_nrgx, settle_nrgx_coalitions
 from tests.conftest import DATA
 
 N3 = DATA / "prosumer_N3_model_20210129_1416.csv"
@@ -150,3 +150,40 @@ def test_settle_rejects_bad_frames(n3):
     bad.loc[3, "consumption"] = np.nan
     with pytest.raises(ValueError, match="consumption"):
         settle_nrgx(bad, 12.0, 9.0, a=1e6)
+
+
+def test_coalition_linear_payment_is_additive(n3):
+    # n = 1: v(S) = sum of stand-alone payments, so Shapley = stand-alone payment
+    table = settle_nrgx_coalitions(n3, 12.09, a=1e6, n=1.0)
+    np.testing.assert_allclose(table["shapley"], table["standalone"], rtol=1e-12)
+    np.testing.assert_allclose(table["coalition_gain"], 0.0, atol=1e-9)
+    # the stand-alone payments are the seed's nrg_cash of the exporters (Out[109] first row)
+    first = table[table["time"] == "2019-10-01"]
+    np.testing.assert_allclose(first["standalone"], [15.475455], atol=ATOL)
+
+
+@settings(max_examples=25, deadline=None)
+@given(export=st.lists(st.floats(0.5, 500.0), min_size=2, max_size=8),
+       consumption=st.floats(0.0, 2000.0))
+def test_coalition_quadratic_payment_closed_form(export, consumption):
+    # n = 2: v(S) = c (sum_S x)^2 = c sum_{i,j in S} x_i x_j, a sum of pair games whose
+    # Shapley value is phi_i = c x_i X (X = total export); c = q exp(-(tp-tc)^2/a)
+    k = len(export)
+    frame = pd.DataFrame({
+        "id": np.arange(k + 1), "time": "2020-01-01",
+        "consumption": [0.0] * k + [consumption], "net_energy": [-x for x in export] + [0.0],
+    })
+    a, q = 1e7, 0.1
+    table = settle_nrgx_coalitions(frame, q, a=a, n=2.0, prices_in_cents=False)
+    x = np.asarray(export)
+    c = q * np.exp(-((x.sum() - consumption) ** 2) / a)
+    np.testing.assert_allclose(table["shapley"], c * x * x.sum(), rtol=1e-9)
+    assert table["coalition_gain"].iloc[0] >= -1e-9
+    assert table["shapley"].sum() == pytest.approx(table["coalition_worth"].iloc[0], rel=1e-12)
+
+
+def test_coalition_skips_periods_without_exporters(n3):
+    table = settle_nrgx_coalitions(n3, 12.09, a=1e6, n=1.1)
+    exporting_months = n3[n3["net_energy"] < 0]["time"].unique()
+    assert sorted(table["time"].unique()) == sorted(exporting_months)
+    assert (table["std_error"] == 0).all()
