@@ -150,17 +150,17 @@ def to_combination_order(worths) -> np.ndarray:
 def subset_sums(values) -> np.ndarray:
     """Sum of ``values`` over the members of every coalition, bitmask-indexed.
 
-    Built by doubling (``O(2**n)``): the coalitions that contain member ``i`` are
-    those without it plus ``values[i]``.
+    Built by doubling (``O(2**n)`` rows): the coalitions that contain member ``i`` are
+    those below ``2**i`` plus ``values[i]``.
 
     Parameters
     ----------
-    values : array_like, shape (n,)
-        One number per member (e.g. energy [kWh]).
+    values : array_like, shape (n,) or (n, k)
+        One number (or one row of ``k`` numbers) per member, e.g. energy [kWh].
 
     Returns
     -------
-    numpy.ndarray, shape (2**n,)
+    numpy.ndarray, shape (2**n,) or (2**n, k)
         ``sums[S] = sum_{i in S} values[i]``.
 
     Examples
@@ -169,13 +169,13 @@ def subset_sums(values) -> np.ndarray:
     [0.0, 1.0, 10.0, 11.0, 100.0, 101.0, 110.0, 111.0]
     """
     values = np.asarray(values, dtype=float)
-    if values.ndim != 1:
-        raise ValueError(f"values: expected a 1-D array, got shape {values.shape}")
-    check_n_players(values.size)
+    if values.ndim not in (1, 2):
+        raise ValueError(f"values: expected a 1-D or 2-D array, got shape {values.shape}")
+    check_n_players(values.shape[0])
     if not np.all(np.isfinite(values)):
         raise ValueError("values: contains NaN or infinite values")
-    sums = np.zeros(1 << values.size)
-    for i, value in enumerate(values):
+    sums = np.zeros((1 << values.shape[0],) + values.shape[1:])
+    for i, row in enumerate(values):
         half = 1 << i
-        np.add(sums[:half], value, out=sums[half: 2 * half])
+        np.add(sums[:half], row, out=sums[half: 2 * half])
     return sums

@@ -75,5 +75,5 @@ def test_subset_sums_brute_force(values):
 def test_subset_sums_bad_input():
     with pytest.raises(ValueError, match="values: contains NaN"):
         subset_sums([1.0, np.nan])
-    with pytest.raises(ValueError, match="values: expected a 1-D"):
-        subset_sums([[1.0]])
+    with pytest.raises(ValueError, match="values: expected a 1-D or 2-D"):
+        subset_sums(np.zeros((2, 2, 2)))

@@ -1,0 +1,277 @@
+"""Allocation rules against seed 000's printed outputs, brute-force oracles, closed forms."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lectoolkit.allocation import (
+    demand_permutation_allocation,
+    equal_allocation,
+    marginal_contribution_allocation,
+    marginal_contributions,
+    proportional_allocation,
+    surplus_deficit_allocation,
+    talmud_rule,
+)
+from lectoolkit.games import demand_worths
+from lectoolkit.shapley import shapley_values
+
+# --- seed 000 printed outputs (shared/seeds/000_*.txt) ------------------------------------
+
+SEED000_PRICES = dict(price_buy_per_kwh=0.12, price_sell_per_kwh=0.15, share_sold=0.5)
+SEED000_PRODUCTION = [200, 300, 350, 150]
+
+
+def test_seed000_profit_allocation_self_sufficient():
+    # printed "[ 7.25  0.   13.25  5.25]": half a unit of the 2nd decimal
+    result = marginal_contribution_allocation([150, 400, 300, 100], SEED000_PRODUCTION,
+                                              **SEED000_PRICES)
+    np.testing.assert_allclose(result, [7.25, 0.0, 13.25, 5.25], rtol=0, atol=0.005)
+
+
+def test_seed000_profit_allocation_not_self_sufficient():
+    # printed "[ 0.  15.06521739  7.30434783  6.26086957]": half a unit of the 8th decimal
+    result = marginal_contribution_allocation([300, 200, 400, 150], SEED000_PRODUCTION,
+                                              **SEED000_PRICES)
+    np.testing.assert_allclose(result, [0.0, 15.06521739, 7.30434783, 6.26086957],
+                               rtol=0, atol=5e-9)
+
+
+def test_seed000_demand_permutation_allocation():
+    # printed 9.75, 19.5, 24.375, 24.375 and total 78.0 (exact binary fractions)
+    result = demand_permutation_allocation([6, 12, 15, 15], 78)
+    np.testing.assert_allclose(result, [9.75, 19.5, 24.375, 24.375], rtol=1e-12)
+    assert result.sum() == pytest.approx(78.0, rel=1e-12)
+
+
+def test_seed000_surplus_deficit_allocation():
+    # last cell of seed 000, utilities printed with Python's repr (the exact doubles):
+    # agreement to one unit in the last place (the sums run in a different order)
+    supply = [18, 25, 15, 26, 24, 25]
+    demand = [5, 6, 17, 7, 29, 29]
+    result = surplus_deficit_allocation(supply, demand)
+    printed = np.array([15.19607843137255, 20.901960784313726, 17.0, 21.901960784313726,
+                        29.0, 29.0])
+    assert (np.abs(result - printed) <= np.spacing(printed)).all()
+    balance = np.array([10.19607843137255, 14.901960784313726, 0.0, 14.901960784313726,
+                        0.0, 0.0])
+    assert (np.abs((result - np.array(demand)) - balance) <= 2 * np.spacing(printed)).all()
+    assert result.sum() == pytest.approx(133.0, rel=1e-12)
+
+
+# --- brute-force oracles: the seed's permutation rules, written out ----------------------
+
+def permutation_oracle(values, contributions, limit, target):
+    """Credit contributions[i] in every ordering where the prefix total incl. i <= limit."""
+    n = len(values)
+    credit = np.zeros(n)
+    for order in itertools.permutations(range(n)):
+        running = 0.0
+        for i in order:
+            running += values[i]
+            if running <= limit + 1e-9:
+                credit[i] += contributions[i] / n
+    if credit.sum() == 0:
+        return credit
+    return credit * target / credit.sum()
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.integers(0, 30), min_size=1, max_size=6), st.integers(0, 120))
+def test_demand_permutation_allocation_matches_permutation_oracle(demand, available):
+    expected = permutation_oracle(demand, demand, available, available)
+    result = demand_permutation_allocation(demand, available)
+    np.testing.assert_allclose(result, expected, rtol=1e-12, atol=1e-12)
+
+
+def surplus_deficit_oracle(supply, demand):
+    balance = np.array(supply, float) - np.array(demand, float)
+    surplus, deficit = balance > 0, balance < 0
+    volume = min(balance[surplus].sum(), -balance[deficit].sum())
+    energy = np.array(supply, float)
+    if volume > 0:
+        b = balance[deficit]
+        energy[deficit] += permutation_oracle(b, b, volume, volume)
+        s = balance[surplus]
+        energy[surplus] -= permutation_oracle(np.abs(s), np.abs(s), np.inf, volume)
+    return energy
+
+
+nodes = st.lists(st.tuples(st.integers(0, 40), st.integers(0, 40)), min_size=1, max_size=7)
+
+
+@settings(max_examples=40, deadline=None)
+@given(nodes)
+def test_surplus_deficit_matches_oracle_and_reduces_to_proportional(pairs):
+    supply = np.array([s for s, _ in pairs], float)
+    demand = np.array([d for _, d in pairs], float)
+    result = surplus_deficit_allocation(supply, demand)
+    np.testing.assert_allclose(result, surplus_deficit_oracle(supply, demand), atol=1e-9)
+    # closed form: proportional shares of the trade volume on each side
+    balance = supply - demand
+    volume = min(balance.clip(min=0).sum(), (-balance).clip(min=0).sum())
+    expected = supply.copy()
+    if volume > 0:
+        expected += volume * (-balance).clip(min=0) / (-balance).clip(min=0).sum()
+        expected -= volume * balance.clip(min=0) / balance.clip(min=0).sum()
+    np.testing.assert_allclose(result, expected, rtol=1e-12, atol=1e-12)
+    # energy is conserved and nobody ends both short and selling
+    assert result.sum() == pytest.approx(supply.sum(), abs=1e-9)
+
+
+def test_demand_rule_versus_its_shapley_counterpart():
+    # When E >= d(N) the game min(d(S), E) is additive, its Shapley value is d; the seed
+    # rule instead scales d up to E (6 kWh asked, 9.75 kWh given).
+    demand = [6, 12, 15, 15]
+    np.testing.assert_allclose(shapley_values(demand_worths(demand, 78)), demand, rtol=1e-12)
+    # Scarce energy: 3 nodes of 10 kWh and E = 15: the seed rule credits a node only in
+    # the orderings where it comes first (1/3 each), then rescales: 5 each.
+    np.testing.assert_allclose(demand_permutation_allocation([10, 10, 10], 15), [5, 5, 5])
+    # Asymmetric scarce case: d = (10, 5), E = 10. Orderings (0,1): 0 credited 10, 1 not;
+    # (1,0): 1 credited 5, 0 not. Credits 10/2, 5/2 -> rescaled to (20/3, 10/3).
+    np.testing.assert_allclose(demand_permutation_allocation([10, 5], 10), [20 / 3, 10 / 3],
+                               rtol=1e-12)
+    # Shapley of min(d(S), 10): v(0)=10, v(1)=5, v(01)=10 -> (7.5, 2.5)
+    np.testing.assert_allclose(shapley_values(demand_worths([10, 5], 10)), [7.5, 2.5],
+                               rtol=1e-12)
+
+
+# --- marginal contribution rule ------------------------------------------------------------
+
+def test_marginal_contributions_closed_form():
+    # community not self-sufficient (1050 > 1000): MC = s Cg - delta s Cr for s >= 0, else s Cg
+    # s = (-100, 100, -50, 0): MC = (-12, 12 - 7.5, -6, 0) -> shifted (0, 16.5, 6, 12)
+    mc = marginal_contributions([300, 200, 400, 150], SEED000_PRODUCTION, **SEED000_PRICES)
+    np.testing.assert_allclose(mc, [0.0, 16.5, 6.0, 12.0], atol=1e-12)
+
+
+def test_marginal_contribution_all_equal_defined_as_equal_weights():
+    # identical prosumers: every MC equal, sum(MC) = 0 after the shift; weights 1/n, so
+    # each gets (El Cg + delta (Ep - El) Cr) / n = (100 * .12 + .5 * 50 * .15) / 3
+    result = marginal_contribution_allocation([100] * 3, [150] * 3, **SEED000_PRICES)
+    np.testing.assert_allclose(result, np.full(3, (12 + 3.75) / 3), rtol=1e-12)
+    # a deficit prosumer's base value is Ep Cg
+    result = marginal_contribution_allocation([200, 200], [100, 100], **SEED000_PRICES)
+    np.testing.assert_allclose(result, [6.0, 6.0], rtol=1e-12)
+
+
+def test_pandas_in_pandas_out():
+    index = pd.Index(["a", "b", "c", "d"], name="member")
+    consumption = pd.Series([150, 400, 300, 100], index=index)
+    result = marginal_contribution_allocation(consumption, SEED000_PRODUCTION,
+                                              **SEED000_PRICES)
+    assert isinstance(result, pd.Series) and result.index.equals(index)
+    mc = marginal_contributions(consumption, SEED000_PRODUCTION, **SEED000_PRICES)
+    assert isinstance(mc, pd.Series)
+    demand = pd.Series([6.0, 12, 15, 15], index=index)
+    assert demand_permutation_allocation(demand, 78).index.equals(index)
+    assert surplus_deficit_allocation(demand + 1, demand).index.equals(index)
+    assert talmud_rule(10, demand).index.equals(index)
+    assert proportional_allocation(demand, 1).index.equals(index)
+
+
+# --- equal, proportional, Talmud ------------------------------------------------------------
+
+def test_equal_and_proportional():
+    np.testing.assert_array_equal(equal_allocation(-6.0, 3), [-2.0, -2.0, -2.0])
+    np.testing.assert_allclose(proportional_allocation([0, 1, 3], 2.0), [0, 0.5, 1.5],
+                               rtol=1e-12)
+
+
+@pytest.mark.parametrize("estate, expected", [
+    # Aumann & Maschler (1985), the Mishna's table for claims 100, 200, 300
+    (100, [100 / 3, 100 / 3, 100 / 3]),
+    (200, [50, 75, 75]),
+    (300, [50, 100, 150]),
+])
+def test_talmud_rule_aumann_maschler(estate, expected):
+    np.testing.assert_allclose(talmud_rule(estate, [100, 200, 300]), expected, rtol=1e-12)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.floats(0, 100), min_size=1, max_size=8), st.floats(0, 1))
+def test_talmud_rule_properties(claims, fraction):
+    claims = np.array(claims)
+    estate = fraction * claims.sum()
+    awards = talmud_rule(estate, claims)
+    assert awards.sum() == pytest.approx(estate, abs=1e-9)
+    assert (awards >= -1e-12).all() and (awards <= claims + 1e-9).all()
+    # self-duality: awarding the estate = claims minus dividing the losses the same way
+    np.testing.assert_allclose(awards, claims - talmud_rule(claims.sum() - estate, claims),
+                               atol=1e-9)
+    # order preserving
+    order = np.argsort(claims)
+    assert (np.diff(awards[order]) >= -1e-9).all()
+
+
+# --- bad input ---------------------------------------------------------------------------
+
+def test_equal_allocation_bad_input():
+    with pytest.raises(ValueError, match="n_members: expected a positive integer"):
+        equal_allocation(1.0, 0)
+    with pytest.raises(ValueError, match="total: expected a finite"):
+        equal_allocation(np.nan, 2)
+
+
+@pytest.mark.parametrize("weights, total, message", [
+    ([1, np.nan], 1.0, "weights: contains NaN"),
+    ([1, -1], 1.0, "weights: expected non-negative"),
+    ([0, 0], 1.0, "weights: all weights are zero"),
+    ([[1, 2]], 1.0, "weights: expected a non-empty 1-D"),
+    ([1, 2], np.inf, "total: expected a finite"),
+])
+def test_proportional_allocation_bad_input(weights, total, message):
+    with pytest.raises(ValueError, match=message):
+        proportional_allocation(weights, total)
+
+
+@pytest.mark.parametrize("estate, claims, message", [
+    (10, [5, np.nan], "claims: contains NaN"),
+    (10, [5, -1], "claims: expected non-negative"),
+    (-1, [5, 5], "estate: expected a non-negative"),
+    (11, [5, 5], "estate: 11.0 exceeds the total claim"),
+])
+def test_talmud_rule_bad_input(estate, claims, message):
+    with pytest.raises(ValueError, match=message):
+        talmud_rule(estate, claims)
+
+
+@pytest.mark.parametrize("func", [marginal_contributions, marginal_contribution_allocation])
+@pytest.mark.parametrize("args, message", [
+    (([1, 2], [1, 2, 3], 0.1, 0.1, 0.5), "production_kwh: shape"),
+    (([1, np.nan], [1, 2], 0.1, 0.1, 0.5), "consumption_kwh: contains NaN"),
+    (([1, -2], [1, 2], 0.1, 0.1, 0.5), "consumption_kwh: expected non-negative"),
+    (([1, 2], [1, 2], -0.1, 0.1, 0.5), "price_buy_per_kwh: expected a non-negative"),
+    (([1, 2], [1, 2], 0.1, np.nan, 0.5), "price_sell_per_kwh: expected a finite"),
+    (([1, 2], [1, 2], 0.1, 0.1, 1.5), "share_sold: expected a share in \\[0, 1\\]"),
+])
+def test_marginal_contribution_bad_input(func, args, message):
+    with pytest.raises(ValueError, match=message):
+        func(*args)
+
+
+@pytest.mark.parametrize("demand, available, message", [
+    ([1, np.nan], 3, "demand_kwh: contains NaN"),
+    ([1, -1], 3, "demand_kwh: expected non-negative"),
+    ([1, 2], -3, "available_kwh: expected a non-negative"),
+    (np.ones(26), 3, "n_players: 26 is too many"),
+])
+def test_demand_permutation_allocation_bad_input(demand, available, message):
+    with pytest.raises(ValueError, match=message):
+        demand_permutation_allocation(demand, available)
+
+
+@pytest.mark.parametrize("supply, demand, message", [
+    ([1, 2], [1, 2, 3], "demand_kwh: shape"),
+    ([1, np.nan], [1, 2], "supply_kwh: contains NaN"),
+    ([1, 2], [1, -2], "demand_kwh: expected non-negative"),
+])
+def test_surplus_deficit_allocation_bad_input(supply, demand, message):
+    with pytest.raises(ValueError, match=message):
+        surplus_deficit_allocation(supply, demand)
