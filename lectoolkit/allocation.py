@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from lectoolkit.coalitions import popcounts, subset_sums
-from lectoolkit.games import _member_values, _scalar
+from lectoolkit.games import _member_values, _prosumer_inputs, _scalar
 
 
 def _like(result: np.ndarray, template, name: str):
@@ -142,23 +142,6 @@ def talmud_rule(estate: float, claims):
     else:
         awards = c - _constrained_equal_awards(total - estate, half)
     return _like(awards, claims, "talmud")
-
-
-def _prosumer_inputs(consumption_kwh, production_kwh, price_buy_per_kwh, price_sell_per_kwh,
-                     share_sold):
-    consumption = _member_values(consumption_kwh, "consumption_kwh")
-    production = _member_values(production_kwh, "production_kwh")
-    if consumption.shape != production.shape:
-        raise ValueError(
-            f"production_kwh: shape {production.shape} differs from consumption_kwh's "
-            f"{consumption.shape}"
-        )
-    price_buy = _scalar(price_buy_per_kwh, "price_buy_per_kwh")
-    price_sell = _scalar(price_sell_per_kwh, "price_sell_per_kwh")
-    share = _scalar(share_sold, "share_sold")
-    if share > 1:
-        raise ValueError(f"share_sold: expected a share in [0, 1], got {share}")
-    return consumption, production, price_buy, price_sell, share
 
 
 def marginal_contributions(

@@ -43,6 +43,24 @@ def _scalar(value, name: str, *, nonnegative: bool = True) -> float:
     return number
 
 
+def _prosumer_inputs(consumption_kwh, production_kwh, price_buy_per_kwh, price_sell_per_kwh,
+                     share_sold):
+    """Validate the inputs of the seed-000 prosumer games and rules."""
+    consumption = _member_values(consumption_kwh, "consumption_kwh")
+    production = _member_values(production_kwh, "production_kwh")
+    if consumption.shape != production.shape:
+        raise ValueError(
+            f"production_kwh: shape {production.shape} differs from consumption_kwh's "
+            f"{consumption.shape}"
+        )
+    price_buy = _scalar(price_buy_per_kwh, "price_buy_per_kwh")
+    price_sell = _scalar(price_sell_per_kwh, "price_sell_per_kwh")
+    share = _scalar(share_sold, "share_sold")
+    if share > 1:
+        raise ValueError(f"share_sold: expected a share in [0, 1], got {share}")
+    return consumption, production, price_buy, price_sell, share
+
+
 def additive_worths(values) -> np.ndarray:
     """Worths of the additive game ``v(S) = sum_{i in S} a_i``.
 
@@ -225,18 +243,9 @@ def savings_worths(
     >>> savings_worths([200, 100], [100, 200], 0.12, 0.15, 0.5).round(2).tolist()
     [0.0, 0.0, 0.0, 4.5]
     """
-    consumption = _member_values(consumption_kwh, "consumption_kwh")
-    production = _member_values(production_kwh, "production_kwh")
-    if consumption.shape != production.shape:
-        raise ValueError(
-            f"production_kwh: shape {production.shape} differs from consumption_kwh's "
-            f"{consumption.shape}"
-        )
-    price_buy = _scalar(price_buy_per_kwh, "price_buy_per_kwh")
-    price_sell = _scalar(price_sell_per_kwh, "price_sell_per_kwh")
-    share = _scalar(share_sold, "share_sold")
-    if share > 1:
-        raise ValueError(f"share_sold: expected a share in [0, 1], got {share}")
+    consumption, production, price_buy, price_sell, share = _prosumer_inputs(
+        consumption_kwh, production_kwh, price_buy_per_kwh, price_sell_per_kwh, share_sold
+    )
     net = consumption - production
 
     def cost(x):
