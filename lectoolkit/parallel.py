@@ -8,6 +8,7 @@ a :class:`concurrent.futures.ProcessPoolExecutor` locally, or a
 
 from __future__ import annotations
 
+import multiprocessing
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 
@@ -28,7 +29,8 @@ def map_tasks(
     Parameters
     ----------
     fn : callable
-        A picklable (module-level) function of one argument.
+        A picklable function of one argument, importable by the workers (defined in a
+        module, not in a notebook), since local workers are started with ``spawn``.
     tasks : iterable
         The arguments, one per call.
     jobs : int, default 1
@@ -65,7 +67,10 @@ def map_tasks(
                 results[i] = fn(task)
                 bar.update()
         else:
-            with ProcessPoolExecutor(max_workers=min(jobs, len(tasks))) as pool:
+            # spawn, not fork: a forked child of a process whose numba thread pool is
+            # running deadlocks or dies
+            context = multiprocessing.get_context("spawn")
+            with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=context) as pool:
                 futures = {pool.submit(fn, task): i for i, task in enumerate(tasks)}
                 for future in as_completed(futures):
                     results[futures[future]] = future.result()

@@ -1,0 +1,554 @@
+"""Tests of lectoolkit.settlement: oracles, published values, properties, bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lectoolkit.metrics import money_identity
+from lectoolkit.settlement import (
+    MECHANISMS,
+    dynamic_p2p_price,
+    mid_market_rate,
+    settle,
+    supply_demand_ratio,
+)
+
+ALL_CASES = [
+    ("conventional", None),
+    ("mmr", "zhou2018"),
+    ("mmr", "seed002"),
+    ("bill_sharing", "zhou2018"),
+    ("bill_sharing", "seed002"),
+    ("sdr", None),
+    ("sdrc", None),
+]
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def random_community(seed, n_steps, n_members, *, dt=0.25, p_off=0.2):
+    """Seed-002-like data in kW with heterogeneous tariffs, zeros and P2P-off steps."""
+    rng = np.random.default_rng(seed)
+    load_kw = rng.uniform(0.05, 3.0, (n_steps, n_members))
+    has_pv = rng.random(n_members) < 0.7
+    pv_kw = rng.uniform(0.0, 4.0, (n_steps, n_members)) * has_pv
+    pv_kw[rng.random((n_steps, n_members)) < 0.2] = 0.0  # night / outages
+    buy = rng.uniform(5.0, 7.0, n_members)
+    sell = np.where(has_pv, rng.uniform(3.0, 3.8, n_members), 0.0)
+    if not has_pv.any():
+        sell[0] = 3.4
+    allowed = rng.random(n_steps) >= p_off
+    return load_kw, pv_kw, buy, sell, allowed, dt
+
+
+def ref_prices(buy, sell):
+    return float(np.mean(buy)), float(np.mean(sell[sell > 0]))
+
+
+def kwargs_for(mechanism, buy, sell, lam=0.5):
+    kw = dict(price_buy_per_kwh=buy, price_sell_per_kwh=sell, tariff_axis="members")
+    if mechanism == "sdrc":
+        kw["compensation_per_kwh"] = lam
+    return kw
+
+
+# ------------------------------------------------- oracle: the seed-002 algorithms, as loops
+# Written from the seed's description (SPEC §2), in the seed's units: L, PV in kW, shape
+# (n_steps, n_members) here, energy = power * dt.
+
+
+def oracle_conventional(L, PV, dt, buy, sell):
+    n_steps, n = L.shape
+    cost = np.zeros((n_steps, n))
+    for h in range(n_steps):
+        for i in range(n):
+            own = min(L[h, i], PV[h, i])
+            cost[h, i] = (L[h, i] - own) * dt * buy[i] - (PV[h, i] - own) * dt * sell[i]
+    return cost
+
+
+def oracle_cp2p(L_tot, PV_tot, buy_ref, sell_ref):
+    out = np.zeros(len(L_tot))
+    mid = 0.5 * (buy_ref + sell_ref)
+    half = 0.5 * (buy_ref - sell_ref)
+    for h in range(len(L_tot)):
+        total = L_tot[h] + PV_tot[h]
+        out[h] = mid if total < 1e-9 else mid + half * ((L_tot[h] - PV_tot[h]) / total)
+    return out
+
+
+def oracle_seed_mmr(L, PV, dt, buy_ref, sell_ref, allowed):
+    n_steps, n = L.shape
+    L_tot = L.sum(axis=1)
+    PV_tot = PV.sum(axis=1)
+    cp2p = oracle_cp2p(L_tot, PV_tot, buy_ref, sell_ref)
+    cost = np.zeros((n_steps, n))
+    for h in range(n_steps):
+        if not allowed[h]:
+            c_im, c_ex = buy_ref, sell_ref
+        elif abs(PV_tot[h] - L_tot[h]) <= 1e-6:
+            c_im = c_ex = cp2p[h]
+        elif PV_tot[h] > L_tot[h]:
+            c_im = cp2p[h]
+            c_ex = (L_tot[h] * cp2p[h] + (PV_tot[h] - L_tot[h]) * sell_ref) / PV_tot[h]
+        else:
+            c_ex = cp2p[h]
+            c_im = (PV_tot[h] * cp2p[h] + (L_tot[h] - PV_tot[h]) * buy_ref) / L_tot[h]
+        for i in range(n):
+            own = min(L[h, i], PV[h, i])
+            cost[h, i] = (L[h, i] - own) * dt * c_im - (PV[h, i] - own) * dt * c_ex
+    return cost
+
+
+def oracle_seed_bill_sharing(L, PV, dt, buy, sell, buy_ref, sell_ref, allowed):
+    n_steps, n = L.shape
+    cp2p = oracle_cp2p(L.sum(axis=1), PV.sum(axis=1), buy_ref, sell_ref)
+    cost = np.zeros((n_steps, n))
+    for h in range(n_steps):
+        imp = [L[h, i] - min(L[h, i], PV[h, i]) for i in range(n)]
+        exp = [PV[h, i] - min(L[h, i], PV[h, i]) for i in range(n)]
+        imp_tot, exp_tot = sum(imp), sum(exp)
+        traded = min(imp_tot, exp_tot) if allowed[h] else 0.0
+        f_imp = traded / imp_tot if imp_tot > 0 else 0.0
+        f_exp = traded / exp_tot if exp_tot > 0 else 0.0
+        for i in range(n):
+            e_imp_p2p = imp[i] * f_imp * dt
+            e_exp_p2p = exp[i] * f_exp * dt
+            cost[h, i] = (e_imp_p2p * cp2p[h] - e_exp_p2p * cp2p[h]
+                          + (imp[i] * dt - e_imp_p2p) * buy[i]
+                          - (exp[i] * dt - e_exp_p2p) * sell[i])
+    return cost
+
+
+def assert_costs_equal(ours, oracle):
+    scale = np.abs(oracle).max()
+    np.testing.assert_allclose(ours, oracle, rtol=1e-12, atol=1e-12 * scale)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_seed002_variants_match_loop_oracle(seed):
+    L, PV, buy, sell, allowed, dt = random_community(seed, 60, 7)
+    buy_ref, sell_ref = ref_prices(buy, sell)
+    load, pv = L * dt, PV * dt
+    kw = dict(price_buy_per_kwh=buy, price_sell_per_kwh=sell, p2p_allowed=allowed,
+              timestep_h=dt, tariff_axis="members")
+    conv = settle(load, pv, "conventional", **kw)
+    assert_costs_equal(conv.cost, oracle_conventional(L, PV, dt, buy, sell))
+    mmr = settle(load, pv, "mmr", variant="seed002", **kw)
+    assert_costs_equal(mmr.cost, oracle_seed_mmr(L, PV, dt, buy_ref, sell_ref, allowed))
+    bs = settle(load, pv, "bill_sharing", variant="seed002", **kw)
+    assert_costs_equal(bs.cost, oracle_seed_bill_sharing(L, PV, dt, buy, sell, buy_ref,
+                                                         sell_ref, allowed))
+    np.testing.assert_allclose(bs.bills, bs.cost.sum(axis=0), rtol=1e-12)
+
+
+def test_seed002_thresholds_are_in_kw():
+    # Community totals differ by 0.5e-6 kW: balanced for the seed (|PV - L| <= 1e-6 kW)
+    # whatever the step length; in kWh the gap is 0.5e-6 * dt.
+    dt = 0.25
+    L = np.array([[1.0, 0.0], [0.0, 0.0]])
+    PV = np.array([[0.0, 1.0 + 0.5e-6], [0.0, 0.0]])
+    allowed = np.array([True, True])
+    res = settle(L * dt, PV * dt, "mmr", variant="seed002", price_buy_per_kwh=6.0,
+                 price_sell_per_kwh=3.0, timestep_h=dt)
+    assert_costs_equal(res.cost, oracle_seed_mmr(L, PV, dt, 6.0, 3.0, allowed))
+    assert res.price_import.iloc[0] == res.price_export.iloc[0]  # balanced: both at cp2p
+    assert res.price_import.iloc[1] == 4.5  # empty step: mid price
+
+
+def test_seed_community_002_reproduces_loop_oracle():
+    profiles = pytest.importorskip("lectoolkit.profiles")
+    com = profiles.seed_community_002()
+    dt = com.timestep_h
+    L, PV = com.load_kwh.to_numpy() / dt, com.pv_kwh.to_numpy() / dt
+    buy, sell = com.price_buy_per_kwh.to_numpy(), com.price_sell_per_kwh.to_numpy()
+    allowed = com.p2p_allowed.to_numpy()
+    buy_ref, sell_ref = ref_prices(buy, sell)
+    kw = dict(price_buy_per_kwh=com.price_buy_per_kwh, price_sell_per_kwh=com.price_sell_per_kwh,
+              p2p_allowed=com.p2p_allowed, timestep_h=dt)
+    mmr = settle(com.load_kwh, com.pv_kwh, "mmr", variant="seed002", **kw)
+    assert isinstance(mmr.cost, pd.DataFrame)
+    assert list(mmr.bills.index) == list(com.load_kwh.columns)
+    oracle = oracle_seed_mmr(L, PV, dt, buy_ref, sell_ref, allowed)
+    np.testing.assert_allclose(mmr.bills.to_numpy(), oracle.sum(axis=0), rtol=1e-12)
+    bs = settle(com.load_kwh, com.pv_kwh, "bill_sharing", variant="seed002", **kw)
+    oracle = oracle_seed_bill_sharing(L, PV, dt, buy, sell, buy_ref, sell_ref, allowed)
+    np.testing.assert_allclose(bs.bills.to_numpy(), oracle.sum(axis=0), rtol=1e-12)
+
+
+# --------------------------------------------------------------- published values, closed forms
+
+
+def test_sdr_zhou2018_appendix_b():
+    # Zhou, Wu, Long, Appl. Energy 222 (2018), App. B: buy 14.57, sell 5.03, SDR 0.75.
+    p_buy, p_sell = supply_demand_ratio([4.0], [3.0], 14.57, 5.03)
+    assert abs(p_sell[0] - 6.0145) <= 0.5e-4
+    assert abs(p_buy[0] - 8.1534) <= 0.5e-4
+
+
+def test_sdr_oversupply_and_no_demand():
+    p_buy, p_sell = supply_demand_ratio([2.0, 0.0, 0.0], [3.0, 1.0, 0.0], 10.0, 4.0)
+    assert p_buy.tolist() == [4.0, 4.0, 4.0]
+    assert p_sell.tolist() == [4.0, 4.0, 4.0]
+
+
+def test_sdrc_formulas():
+    # INESC review eq. 22 with buy 10, sell 4, lambda 2 (closed forms by hand):
+    # sdr 0.5: 10*6/((10-4-2)*0.5 + 6) = 7.5; sdr 1: 4 + 2 = 6; sdr 2: 4 + 2/2 = 5;
+    # sdr 0: 10 (the buy tariff); no demand: 4 (the sell tariff).
+    p, q = supply_demand_ratio([2.0, 2.0, 2.0, 2.0, 0.0], [1.0, 2.0, 4.0, 0.0, 1.0], 10.0, 4.0,
+                               compensation_per_kwh=2.0)
+    np.testing.assert_allclose(p, [7.5, 6.0, 5.0, 10.0, 4.0], rtol=1e-12)
+    np.testing.assert_array_equal(p, q)
+    # continuity at sdr = 1
+    left, _ = supply_demand_ratio([1.0], [1.0 - 1e-9], 10.0, 4.0, compensation_per_kwh=2.0)
+    assert abs(left[0] - 6.0) < 1e-7
+
+
+def test_sdrc_settlement_by_hand():
+    # member 0 imports 2, member 1 exports 1: sdr 0.5, p = 7.5; member 0 buys 1 kWh P2P
+    # at 7.5 and 1 kWh from the grid at 10; member 1 sells 1 kWh at 7.5.
+    load = np.array([[2.0, 0.0]])
+    pv = np.array([[0.0, 1.0]])
+    res = settle(load, pv, "sdrc", price_buy_per_kwh=10.0, price_sell_per_kwh=4.0,
+                 compensation_per_kwh=2.0)
+    np.testing.assert_allclose(res.bills.to_numpy(), [17.5, -7.5], rtol=1e-12)
+    np.testing.assert_allclose(res.p2p_import_kwh, [[1.0, 0.0]])
+    np.testing.assert_allclose(res.grid_import_kwh, [[1.0, 0.0]])
+
+
+def test_mmr_zhou_by_hand():
+    # surplus: D = 2, G = 4, buy 10, sell 4, mid 7 -> import 7, export (2*7 + 2*4)/4 = 5.5
+    # deficit: D = 4, G = 1 -> export 7, import (1*7 + 3*10)/4 = 9.25
+    p_imp, p_exp = mid_market_rate([2.0, 4.0, 3.0, 0.0], [4.0, 1.0, 3.0, 0.0], 10.0, 4.0)
+    np.testing.assert_allclose(p_imp, [7.0, 9.25, 7.0, 7.0], rtol=1e-12)
+    np.testing.assert_allclose(p_exp, [5.5, 7.0, 7.0, 7.0], rtol=1e-12)
+
+
+def test_dynamic_p2p_price_by_hand():
+    # buy_ref 6, sell_ref 3: mid 4.5, spread 1.5; (L - PV)/(L + PV) = 0.5, -0.5, 1, -1
+    cp2p = dynamic_p2p_price([3.0, 1.0, 2.0, 0.0, 0.0], [1.0, 3.0, 0.0, 2.0, 0.0], 6.0, 3.0)
+    np.testing.assert_allclose(cp2p, [5.25, 3.75, 6.0, 3.0, 4.5], rtol=1e-12)
+    # below the tolerance: mid price
+    assert dynamic_p2p_price([1e-10], [0.0], 6.0, 3.0, tol_kwh=1e-9)[0] == 4.5
+
+
+def test_bill_sharing_zhou_by_hand():
+    # step 0: member 0 imports 3, member 1 exports 1 -> grid import 2 at 10
+    # step 1: member 0 imports 1, member 1 exports 3 -> grid export 2 at 4
+    # p_buy = 20 / 4 = 5, p_sell = 8 / 4 = 2; bills: 4*5 = 20 and -4*2 = -8
+    load = np.array([[3.0, 0.0], [1.0, 0.0]])
+    pv = np.array([[0.0, 1.0], [0.0, 3.0]])
+    res = settle(load, pv, "bill_sharing", price_buy_per_kwh=10.0, price_sell_per_kwh=4.0)
+    np.testing.assert_allclose(res.bills.to_numpy(), [20.0, -8.0], rtol=1e-12)
+    np.testing.assert_allclose(res.price_import.to_numpy(), [5.0, 5.0], rtol=1e-12)
+    np.testing.assert_allclose(res.price_export.to_numpy(), [2.0, 2.0], rtol=1e-12)
+    np.testing.assert_allclose(res.grid_cost.to_numpy(), [20.0, -8.0], rtol=1e-12)
+
+
+def test_seed_mmr_is_not_budget_balanced():
+    # gross totals: L = 2, PV = 1 on one member with self-consumption -> members pay
+    # differently from the net grid bill
+    load = np.array([[2.0, 1.0]])
+    pv = np.array([[1.0, 0.0]])
+    res = settle(load, pv, "mmr", variant="seed002", price_buy_per_kwh=10.0,
+                 price_sell_per_kwh=4.0, timestep_h=1.0)
+    ident = money_identity({"seed": res})
+    assert not ident.loc["seed", "budget_balanced"]
+
+
+# ------------------------------------------------------------------------ property tests
+
+
+community = st.tuples(st.integers(0, 2**31 - 1), st.integers(1, 12), st.integers(1, 6))
+
+
+def _settle_all(load, pv, buy, sell, allowed, lam=0.5):
+    out = {}
+    for mechanism, variant in ALL_CASES:
+        out[(mechanism, variant)] = settle(
+            load, pv, mechanism, variant=variant, p2p_allowed=allowed,
+            **kwargs_for(mechanism, buy, sell, lam))
+    return out
+
+
+@settings(max_examples=30, deadline=None)
+@given(community)
+def test_energy_balance_per_step(args):
+    L, PV, buy, sell, allowed, dt = random_community(*args)
+    load, pv = L * dt, PV * dt
+    for key, res in _settle_all(load, pv, buy, sell, allowed).items():
+        own, p2p_in, grid_in = res.self_consumed_kwh, res.p2p_import_kwh, res.grid_import_kwh
+        p2p_out, grid_out = res.p2p_export_kwh, res.grid_export_kwh
+        for flow in (own, p2p_in, grid_in, p2p_out, grid_out):
+            assert (flow >= -1e-15).all(), key
+        np.testing.assert_allclose(own + p2p_in + grid_in, load, rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(own + p2p_out + grid_out, pv, rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(grid_in.sum(axis=1) - grid_out.sum(axis=1),
+                                   load.sum(axis=1) - pv.sum(axis=1), atol=1e-12)
+        np.testing.assert_allclose(p2p_in.sum(axis=1), p2p_out.sum(axis=1), atol=1e-12)
+        if key[0] == "conventional":
+            assert (p2p_in == 0).all() and (p2p_out == 0).all()
+        assert (p2p_in[~allowed] == 0).all()
+
+
+@settings(max_examples=30, deadline=None)
+@given(community)
+def test_p2p_prices_between_tariffs(args):
+    L, PV, buy, sell, allowed, dt = random_community(*args)
+    buy_ref, sell_ref = ref_prices(buy, sell)
+    res = _settle_all(L * dt, PV * dt, buy, sell, allowed)
+    tol = 1e-12
+    for key in [("mmr", "zhou2018"), ("mmr", "seed002"), ("sdr", None)]:
+        for price in (res[key].price_import, res[key].price_export):
+            p = price.to_numpy()[allowed]
+            assert (p >= sell_ref - tol).all() and (p <= buy_ref + tol).all(), key
+    # the P2P prices of SDRC and the seed's bill sharing (cp2p)
+    load_t, pv_t = (L * dt).sum(axis=1), (PV * dt).sum(axis=1)
+    cp2p = dynamic_p2p_price(load_t, pv_t, buy_ref, sell_ref)
+    assert (cp2p >= sell_ref - tol).all() and (cp2p <= buy_ref + tol).all()
+    imp_t = np.maximum(L * dt - PV * dt, 0).sum(axis=1)
+    exp_t = np.maximum(PV * dt - L * dt, 0).sum(axis=1)
+    p, _ = supply_demand_ratio(imp_t, exp_t, buy_ref, sell_ref, compensation_per_kwh=0.5)
+    assert (p >= sell_ref - tol).all() and (p <= buy_ref + tol).all()
+    # Zhou's bill sharing: uniform prices, never above the reference tariffs
+    bs = res[("bill_sharing", "zhou2018")]
+    assert (bs.price_import.to_numpy()[allowed] <= buy_ref + tol).all()
+    assert (bs.price_export.to_numpy()[allowed] <= sell_ref + tol).all()
+    assert (bs.price_export.to_numpy() >= 0).all()
+
+
+@settings(max_examples=25, deadline=None)
+@given(community)
+def test_p2p_off_everywhere_is_conventional(args):
+    L, PV, buy, sell, _, dt = random_community(*args)
+    off = np.zeros(L.shape[0], dtype=bool)
+    res = _settle_all(L * dt, PV * dt, buy, sell, off)
+    conv = res[("conventional", None)].cost
+    for key, r in res.items():
+        if key == ("mmr", "seed002"):
+            continue  # the seed MMR uses the reference tariffs when P2P is off
+        np.testing.assert_allclose(r.cost, conv, rtol=1e-12, atol=1e-12, err_msg=str(key))
+    # ... so with uniform tariffs it is conventional too
+    n = L.shape[1]
+    uni = _settle_all(L * dt, PV * dt, np.full(n, 6.0), np.full(n, 3.0), off)
+    np.testing.assert_allclose(uni[("mmr", "seed002")].cost, uni[("conventional", None)].cost,
+                               rtol=1e-12, atol=1e-12)
+
+
+@settings(max_examples=30, deadline=None)
+@given(community)
+def test_money_identities(args):
+    L, PV, buy, sell, allowed, dt = random_community(*args)
+    res = _settle_all(L * dt, PV * dt, buy, sell, allowed)
+    ident = money_identity({f"{m}/{v}": r for (m, v), r in res.items()})
+    balanced = ident.drop(index="mmr/seed002")
+    assert balanced["budget_balanced"].all()
+    scale = 1.0 + ident["members_pay"].abs().max()
+    np.testing.assert_allclose(balanced["members_pay"], balanced["grid_receives"],
+                               atol=1e-9 * scale)
+    # step by step for the mechanisms settled at every step
+    for key in [("conventional", None), ("mmr", "zhou2018"), ("sdr", None), ("sdrc", None),
+                ("bill_sharing", "seed002")]:
+        np.testing.assert_allclose(res[key].cost.sum(axis=1), res[key].grid_cost.to_numpy(),
+                                   rtol=1e-9, atol=1e-12 * scale)
+
+
+@settings(max_examples=25, deadline=None)
+@given(community, st.randoms(use_true_random=False))
+def test_permuting_members_permutes_bills(args, rnd):
+    L, PV, buy, sell, allowed, dt = random_community(*args)
+    perm = list(range(L.shape[1]))
+    rnd.shuffle(perm)
+    res = _settle_all(L * dt, PV * dt, buy, sell, allowed)
+    res_p = _settle_all(L[:, perm] * dt, PV[:, perm] * dt, buy[perm], sell[perm], allowed)
+    for key in res:
+        scale = 1.0 + np.abs(res[key].bills.to_numpy()).max()
+        np.testing.assert_allclose(res_p[key].bills.to_numpy(), res[key].bills.to_numpy()[perm],
+                                   rtol=1e-10, atol=1e-12 * scale, err_msg=str(key))
+
+
+# ------------------------------------------------------------------- pandas, chunks, tariffs
+
+
+def _frames(seed=3, n_steps=20, n_members=4):
+    L, PV, buy, sell, allowed, dt = random_community(seed, n_steps, n_members)
+    index = pd.date_range("2025-01-01", periods=n_steps, freq="15min")
+    members = [f"m{i}" for i in range(n_members)]
+    return (pd.DataFrame(L * dt, index=index, columns=members),
+            pd.DataFrame(PV * dt, index=index, columns=members),
+            pd.Series(buy, index=members), pd.Series(sell, index=members),
+            pd.Series(allowed, index=index))
+
+
+def test_pandas_in_pandas_out():
+    load, pv, buy, sell, allowed = _frames()
+    res = settle(load, pv, "mmr", price_buy_per_kwh=buy, price_sell_per_kwh=sell,
+                 p2p_allowed=allowed)
+    assert isinstance(res.cost, pd.DataFrame)
+    assert res.cost.index.equals(load.index) and res.cost.columns.equals(load.columns)
+    assert res.bills.index.equals(load.columns)
+    assert res.price_import.index.equals(load.index)
+    assert isinstance(res.grid_import_kwh, pd.DataFrame)
+    # Series tariffs are aligned by label, not by position
+    shuffled = settle(load, pv, "mmr", price_buy_per_kwh=buy[::-1], price_sell_per_kwh=sell[::-1],
+                      p2p_allowed=allowed)
+    np.testing.assert_array_equal(shuffled.bills.to_numpy(), res.bills.to_numpy())
+    arrays = settle(load.to_numpy(), pv.to_numpy(), "mmr", price_buy_per_kwh=buy.to_numpy(),
+                    price_sell_per_kwh=sell.to_numpy(), p2p_allowed=allowed.to_numpy())
+    np.testing.assert_allclose(arrays.cost, res.cost.to_numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("mechanism,variant", ALL_CASES)
+def test_chunking_does_not_change_results(mechanism, variant):
+    L, PV, buy, sell, allowed, dt = random_community(5, 50, 5)
+    kw = dict(variant=variant, p2p_allowed=allowed, **kwargs_for(mechanism, buy, sell))
+    whole = settle(L * dt, PV * dt, mechanism, **kw)
+    chunked = settle(L * dt, PV * dt, mechanism, chunk_steps=7, **kw)
+    np.testing.assert_array_equal(chunked.cost, whole.cost)
+    np.testing.assert_array_equal(chunked.grid_export_kwh, whole.grid_export_kwh)
+    # Fortran-ordered and integer inputs are converted block by block
+    f_load = np.asfortranarray(L * dt)
+    np.testing.assert_array_equal(settle(f_load, PV * dt, mechanism, chunk_steps=7, **kw).cost,
+                                  whole.cost)
+
+
+@pytest.mark.parametrize("mechanism,variant", ALL_CASES)
+def test_parallel_kernels_match_serial(mechanism, variant, monkeypatch):
+    import lectoolkit.settlement as settlement
+
+    L, PV, buy, sell, allowed, dt = random_community(9, 203, 31)
+    kw = dict(variant=variant, p2p_allowed=allowed, chunk_steps=64,
+              **kwargs_for(mechanism, buy, sell))
+    serial = settle(L * dt, PV * dt, mechanism, **kw)
+    monkeypatch.setattr(settlement, "PARALLEL_MIN_VALUES", 0)
+    parallel = settle(L * dt, PV * dt, mechanism, **kw)
+    np.testing.assert_array_equal(parallel.cost, serial.cost)
+    np.testing.assert_allclose(parallel.bills, serial.bills, rtol=1e-12)
+    np.testing.assert_array_equal(parallel.p2p_import_kwh, serial.p2p_import_kwh)
+
+
+def test_per_step_tariffs_and_axis():
+    L, PV, _, _, _, dt = random_community(7, 6, 6)
+    load, pv = L * dt, PV * dt
+    step_buy = np.linspace(5.0, 7.0, 6)
+    res = settle(load, pv, "conventional", price_buy_per_kwh=step_buy, price_sell_per_kwh=3.0,
+                 tariff_axis="steps")
+    imp = load - np.minimum(load, pv)
+    exp = pv - np.minimum(load, pv)
+    np.testing.assert_allclose(res.cost, imp * step_buy[:, None] - exp * 3.0, rtol=1e-12)
+    res_m = settle(load, pv, "conventional", price_buy_per_kwh=step_buy, price_sell_per_kwh=3.0,
+                   tariff_axis="members")
+    np.testing.assert_allclose(res_m.cost, imp * step_buy[None, :] - exp * 3.0, rtol=1e-12)
+    with pytest.raises(ValueError, match="price_buy_per_kwh: length 6 equals both"):
+        settle(load, pv, "conventional", price_buy_per_kwh=step_buy, price_sell_per_kwh=3.0)
+
+
+def test_per_step_tariffs_in_community_mechanisms():
+    # time-of-use tariffs: the SDR prices follow the step's tariffs
+    load = np.array([[4.0, 0.0], [4.0, 0.0]])
+    pv = np.array([[0.0, 3.0], [0.0, 3.0]])
+    res = settle(load, pv, "sdr", price_buy_per_kwh=[14.57, 10.0],
+                 price_sell_per_kwh=[5.03, 4.0], tariff_axis="steps")
+    p_buy, p_sell = supply_demand_ratio([4.0, 4.0], [3.0, 3.0], [14.57, 10.0], [5.03, 4.0])
+    np.testing.assert_allclose(res.price_import.to_numpy(), p_buy, rtol=1e-12)
+    np.testing.assert_allclose(res.price_export.to_numpy(), p_sell, rtol=1e-12)
+
+
+# ------------------------------------------------------------------------------ bad input
+
+
+def _good():
+    L, PV, buy, sell, allowed, dt = random_community(11, 5, 3)
+    return L * dt, PV * dt, buy, sell, allowed
+
+
+@pytest.mark.parametrize("mutate,match", [
+    (lambda a: a["load"].__setitem__((1, 1), np.nan), "load_kwh: contains NaN"),
+    (lambda a: a["pv"].__setitem__((2, 0), np.inf), "pv_kwh: contains NaN"),
+    (lambda a: a["load"].__setitem__((0, 0), -1.0), "load_kwh: must be non-negative"),
+    (lambda a: a["pv"].__setitem__((4, 2), -0.1), "pv_kwh: must be non-negative"),
+    (lambda a: a.__setitem__("pv", a["pv"][:, :2]), "pv_kwh: shape"),
+    (lambda a: a.__setitem__("load", a["load"][0]), "load_kwh: expected a 2-D array"),
+    (lambda a: a.__setitem__("buy", a["buy"][:2]), "price_buy_per_kwh: length 2"),
+    (lambda a: a.__setitem__("sell", np.ones((5, 3))), "price_sell_per_kwh: expected a scalar"),
+    (lambda a: a["buy"].__setitem__(0, np.nan), "price_buy_per_kwh: contains NaN"),
+    (lambda a: a.__setitem__("allowed", a["allowed"][:4]), "p2p_allowed: expected shape"),
+    (lambda a: a.__setitem__("allowed", a["allowed"].astype(int)), "p2p_allowed: expected bool"),
+    (lambda a: a.__setitem__("sell", a["buy"] + 1.0), "price_sell_per_kwh: a sell tariff is above"),
+])
+def test_bad_input_rejected(mutate, match):
+    load, pv, buy, sell, allowed = _good()
+    args = {"load": load, "pv": pv, "buy": buy, "sell": sell, "allowed": allowed}
+    mutate(args)
+    with pytest.raises(ValueError, match=match):
+        settle(args["load"], args["pv"], "mmr", price_buy_per_kwh=args["buy"],
+               price_sell_per_kwh=args["sell"], p2p_allowed=args["allowed"])
+
+
+def test_bad_options_rejected():
+    load, pv, buy, sell, _ = _good()
+    kw = dict(price_buy_per_kwh=buy, price_sell_per_kwh=sell)
+    with pytest.raises(ValueError, match="mechanism: unknown 'p2p'"):
+        settle(load, pv, "p2p", **kw)
+    with pytest.raises(ValueError, match="variant: unknown 'seed001'"):
+        settle(load, pv, "mmr", variant="seed001", **kw)
+    with pytest.raises(ValueError, match="variant: 'sdr' has no variants"):
+        settle(load, pv, "sdr", variant="seed002", **kw)
+    for dt in (0.0, -0.25, np.nan):
+        with pytest.raises(ValueError, match="timestep_h: must be a positive"):
+            settle(load, pv, "conventional", timestep_h=dt, **kw)
+    with pytest.raises(ValueError, match="compensation_per_kwh: required"):
+        settle(load, pv, "sdrc", **kw)
+    with pytest.raises(ValueError, match="compensation_per_kwh: must satisfy"):
+        settle(load, pv, "sdrc", compensation_per_kwh=10.0, **kw)
+    with pytest.raises(ValueError, match="compensation_per_kwh: only used"):
+        settle(load, pv, "sdr", compensation_per_kwh=0.5, **kw)
+    with pytest.raises(ValueError, match="chunk_steps: must be a positive"):
+        settle(load, pv, "sdr", chunk_steps=0, **kw)
+    with pytest.raises(ValueError, match="tariff_axis"):
+        settle(load, pv, "sdr", tariff_axis="time", **kw)
+    with pytest.raises(ValueError, match="load_kwh: needs at least one step"):
+        settle(load[:0], pv[:0], "sdr", **kw)
+    # conventional billing does not assume sell <= buy
+    settle(load, pv, "conventional", price_buy_per_kwh=1.0, price_sell_per_kwh=2.0)
+
+
+def test_bad_pandas_input_rejected():
+    load, pv, buy, sell, allowed = _frames()
+    kw = dict(price_buy_per_kwh=buy, price_sell_per_kwh=sell)
+    with pytest.raises(ValueError, match="pv_kwh: index or columns differ"):
+        settle(load, pv.rename(columns=str.upper), "mmr", **kw)
+    with pytest.raises(ValueError, match="p2p_allowed: Series index differs"):
+        settle(load, pv, "mmr", p2p_allowed=allowed.reset_index(drop=True), **kw)
+    with pytest.raises(ValueError, match="load_kwh: contains NaN"):
+        settle(load.astype("Float64").mask(load > 0.5), pv, "mmr", **kw)
+    with pytest.raises(ValueError, match="pv_kwh: every column must be numeric"):
+        settle(load, pv.astype(str), "mmr", **kw)
+    with pytest.raises(ValueError, match="price_buy_per_kwh: Series index matches neither"):
+        settle(load, pv, "mmr", price_buy_per_kwh=buy.rename(str.upper),
+               price_sell_per_kwh=sell)
+
+
+def test_pricing_functions_reject_bad_input():
+    with pytest.raises(ValueError, match="load_total_kwh: contains NaN"):
+        dynamic_p2p_price([np.nan], [1.0], 6.0, 3.0)
+    with pytest.raises(ValueError, match="pv_total_kwh: must be non-negative"):
+        dynamic_p2p_price([1.0], [-1.0], 6.0, 3.0)
+    with pytest.raises(ValueError, match="price_sell_per_kwh: a sell tariff is above"):
+        dynamic_p2p_price([1.0], [1.0], 3.0, 6.0)
+    with pytest.raises(ValueError, match="supply_total_kwh: shape"):
+        mid_market_rate([1.0, 2.0], [1.0], 6.0, 3.0)
+    with pytest.raises(ValueError, match="demand_total_kwh: must be non-negative"):
+        supply_demand_ratio([-1.0], [1.0], 6.0, 3.0)
+    with pytest.raises(ValueError, match="compensation_per_kwh: must satisfy"):
+        supply_demand_ratio([1.0], [1.0], 6.0, 3.0, compensation_per_kwh=0.0)
+
+
+def test_mechanism_names_are_documented():
+    assert set(MECHANISMS) == {m for m, _ in ALL_CASES}
