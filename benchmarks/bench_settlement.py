@@ -11,12 +11,6 @@ Rows:
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import numpy as np
 from timing import best_of, peak_rss_growth_mb, row
 
@@ -162,27 +156,11 @@ def ours_three(load, pv, buy, sell, allowed, dt):
 # ----------------------------------------------------------------- peak memory, own process
 
 
-def _peak_in_fresh_process(n_steps: int, n_members: int) -> float:
-    """Peak RSS growth of ``ours_four`` [MB], measured in a new interpreter.
-
-    The parent of the fork must not have started an OpenMP pool (forking after GNU
-    OpenMP is unsafe), so the measurement runs in a fresh process with numba's
-    fork-safe ``workqueue`` layer; the kernels are warmed up before the fork so compiling
-    is not counted.
-    """
-    env = dict(os.environ, NUMBA_THREADING_LAYER="workqueue")
-    out = subprocess.run(
-        [sys.executable, str(Path(__file__).resolve()), "--peak", str(n_steps), str(n_members)],
-        capture_output=True, text=True, check=True, env=env,
-        cwd=str(Path(__file__).resolve().parent),
-    )
-    return float(json.loads(out.stdout.strip().splitlines()[-1])["peak_mb"])
-
-
-def _peak_main(n_steps: int, n_members: int) -> None:
+def _prepare_four(n_steps: int, n_members: int):
+    """Inputs of the four-mechanism row, kernels warmed up; returns the call to measure."""
     inputs = synthetic_inputs(n_steps, n_members)
     ours_four(*(a[:16] if a.ndim == 2 else a for a in inputs))  # compile / load cache
-    print(json.dumps({"peak_mb": peak_rss_growth_mb(lambda: ours_four(*inputs))}))
+    return lambda: ours_four(*inputs)
 
 
 # --------------------------------------------------------------------------------- run
@@ -201,7 +179,7 @@ def run(quick: bool) -> list[dict]:
     base_bills = numpy_four(*inputs)
     for name, bills in zip(FOUR, ours_bills, strict=True):
         np.testing.assert_allclose(bills, base_bills[name], rtol=1e-8)
-    peak = _peak_in_fresh_process(n_steps, n_members)
+    peak = peak_rss_growth_mb(_prepare_four, n_steps, n_members)
     rows.append(row(
         "settle: conventional+MMR+bill sharing+SDR",
         f"{n_members} members x {n_steps} steps (inputs {inputs_mb:.0f} MB)",
@@ -225,11 +203,3 @@ def run(quick: bool) -> list[dict]:
         ours_s, "loops in the seed's style", base_s, target=">= 100x", met=base_s / ours_s >= 100,
     ))
     return rows
-
-
-if __name__ == "__main__":
-    if len(sys.argv) == 4 and sys.argv[1] == "--peak":
-        _peak_main(int(sys.argv[2]), int(sys.argv[3]))
-    else:
-        for r in run(quick="--quick" in sys.argv):
-            print(r)

@@ -19,22 +19,43 @@ def best_of(fn, repeat: int = 3, warmup: int = 1) -> float:
     return best
 
 
-def _child(fn, queue):
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    fn()
-    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    queue.put((after - before) / 1024.0)
+def _status_mb(key: str) -> float:
+    """A memory line of ``/proc/self/status`` [MB]."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith(key + ":"):
+                return int(line.split()[1]) / 1024.0
+    raise OSError(f"{key} not in /proc/self/status")
 
 
-def peak_rss_growth_mb(fn) -> float:
-    """Growth of peak resident memory while ``fn()`` runs in a forked child [MB].
+def _measure_child(prepare, args, queue) -> None:
+    call = prepare(*args)
+    try:  # Linux: reset the peak (VmHWM) so that it measures this call only
+        with open("/proc/self/clear_refs", "w") as refs:
+            refs.write("5")
+        before = _status_mb("VmRSS")
+        call()
+        queue.put(_status_mb("VmHWM") - before)
+    except OSError:  # elsewhere: growth of the lifetime peak (an underestimate)
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        call()
+        queue.put((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024.0)
 
-    Counts every allocation (numpy, numba, C libraries), unlike tracemalloc. The child
-    starts as a copy of this process, so inputs built before the call are not counted.
+
+def peak_rss_growth_mb(prepare, *args) -> float:
+    """Peak resident-memory growth of one call, measured in a fresh interpreter [MB].
+
+    ``prepare(*args)`` runs in a spawned child: it builds the inputs, warms the kernels
+    up (so compiling is not counted) and returns the zero-argument call to measure. The
+    child then reports the peak reached during the call minus its resident memory just
+    before, so inputs are not counted. Counts every allocation (numpy, numba, C
+    libraries), unlike tracemalloc. ``prepare`` must be a module-level function. A
+    spawned (not forked) child is used because numba's OpenMP threading layer is not
+    fork-safe once a parallel kernel has run.
     """
-    ctx = mp.get_context("fork")
+    ctx = mp.get_context("spawn")
     queue = ctx.Queue()
-    proc = ctx.Process(target=_child, args=(fn, queue))
+    proc = ctx.Process(target=_measure_child, args=(prepare, args, queue))
     proc.start()
     growth = queue.get()
     proc.join()
