@@ -22,10 +22,15 @@ requires_glpk = pytest.mark.skipif(not glpk_available(), reason="GLPK (glpsol) i
 
 @pytest.fixture(scope="session")
 def executed_notebook(tmp_path_factory):
-    """Execute a notebook by stem with the quick parameters; return (summary row, metrics)."""
+    """Execute a notebook by stem with the quick parameters, once per session.
+
+    Fails the test with the notebook's error when it does not run; otherwise returns
+    ``(metrics, figures)``: the parsed ``<stem>__metrics.json`` and the set of figure
+    slugs written (``<stem>__<slug>.png``, non-empty files).
+    """
     from lectoolkit.reproduce import reproduce
 
-    cache: dict[str, tuple[dict, dict]] = {}
+    cache: dict[str, tuple[dict, set[str]]] = {}
 
     def run(stem: str):
         if stem not in cache:
@@ -34,10 +39,15 @@ def executed_notebook(tmp_path_factory):
                 NOTEBOOKS, out / "figures", DATA, out / "executed",
                 quick=True, only=stem, progress=False,
             )
-            row = summary.iloc[0].to_dict()
-            metrics_path = out / "figures" / f"{stem}__metrics.json"
-            metrics = json.loads(metrics_path.read_text()) if metrics_path.exists() else None
-            cache[stem] = (row, metrics, out / "figures")
+            row = summary.iloc[0]
+            if row["status"] != "ok":
+                pytest.fail(f"notebook {stem} failed: {row['error']}")
+            metrics = json.loads((out / "figures" / f"{stem}__metrics.json").read_text())
+            figures = {
+                p.stem.split("__", 1)[1]
+                for p in (out / "figures").glob(f"{stem}__*.png") if p.stat().st_size > 0
+            }
+            cache[stem] = (metrics, figures)
         return cache[stem]
 
     return run

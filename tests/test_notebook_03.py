@@ -28,16 +28,12 @@ def seed002_reference() -> dict:
 
 @pytest.fixture(scope="module")
 def run(executed_notebook):
-    row, metrics, fig_dir = executed_notebook(STEM)
-    assert row["status"] == "ok", row["error"]
-    assert metrics is not None
-    return metrics, fig_dir
+    return executed_notebook(STEM)
 
 
 def test_figures_written(run):
-    _, fig_dir = run
-    for slug in FIGURES:
-        assert (fig_dir / f"{STEM}__{slug}.png").stat().st_size > 0, slug
+    _, figures = run
+    assert set(FIGURES) <= figures
 
 
 def test_seed_bills_match_the_seed(run, seed002_reference):
