@@ -81,3 +81,13 @@ def test_bad_quick_yaml(project):
     (project / "notebooks" / "params" / "quick.yaml").write_text("defaults: {}\n")
     with pytest.raises(ValueError, match="unknown top-level keys"):
         load_quick_parameters(project / "notebooks")
+
+
+def test_jobs_run_notebooks_side_by_side(project, capsys):
+    args = ["reproduce", "--jobs", "2", "--no-progress",
+            "--notebooks", str(project / "notebooks"), "--figures", str(project / "figures"),
+            "--data", str(project), "--executed", str(project / "executed")]
+    assert main(args) == 1
+    out = capsys.readouterr().out
+    assert out.index("01_good") < out.index("02_bad")  # summary in notebook order
+    assert (project / "figures" / "01_good__line.png").exists()
