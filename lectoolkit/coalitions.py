@@ -13,6 +13,7 @@ from __future__ import annotations
 from itertools import combinations
 
 import numpy as np
+import pandas as pd
 
 MAX_DENSE_PLAYERS = 40
 """Largest ``n`` for which a dense ``2**n`` array is even considered."""
@@ -71,6 +72,25 @@ def check_n_players(n_players, limit: int = MAX_DENSE_PLAYERS) -> int:
     if n > limit:
         raise ValueError(f"n_players: {n} is too many for dense enumeration (limit {limit})")
     return n
+
+
+def member_series(values, players, name: str | None = None) -> pd.Series:
+    """Per-player values as a Series indexed by ``players`` (index name ``member``).
+
+    Raises
+    ------
+    ValueError
+        If the number of labels differs from the number of values.
+
+    Examples
+    --------
+    >>> member_series([1.0, 2.0], ["a", "b"]).to_dict()
+    {'a': 1.0, 'b': 2.0}
+    """
+    players = list(players)
+    if len(players) != len(values):
+        raise ValueError(f"players: expected {len(values)} labels, got {len(players)}")
+    return pd.Series(values, index=pd.Index(players, name="member"), name=name)
 
 
 def n_players_of(worths) -> int:

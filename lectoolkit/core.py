@@ -23,7 +23,7 @@ import numba
 import numpy as np
 import pandas as pd
 
-from lectoolkit.coalitions import n_players_of, subset_sums
+from lectoolkit.coalitions import member_series, n_players_of, subset_sums
 from lectoolkit.shapley import validate_worths
 from lectoolkit.solvers import (
     SolverError,
@@ -385,7 +385,7 @@ def _core_family(worths, solver, method, players, stages):
         carried = [s for s in model.coalitions if s not in fixed]
     if stages != "first":
         x = _settle(arr, n, fixed)
-    allocation = x if players is None else _as_series(x, players, n)
+    allocation = x if players is None else member_series(x, players)
     return CoreSolution(allocation, tuple(epsilons), name, solver_version(name), n_lps, max_rows)
 
 
@@ -395,13 +395,6 @@ def _settle(arr, n, fixed):
     levels = [float(arr[-1]), *[float(arr[s]) + e for s, e in fixed.items()]]
     bits = (np.asarray(masks, dtype=np.int64)[:, None] >> np.arange(n)) & 1
     return np.linalg.lstsq(bits.astype(float), np.asarray(levels), rcond=None)[0]
-
-
-def _as_series(x, players, n):
-    players = list(players)
-    if len(players) != n:
-        raise ValueError(f"players: expected {n} labels, got {len(players)}")
-    return pd.Series(x, index=pd.Index(players, name="member"))
 
 
 def least_core(worths, solver: str = "auto", *, method: str = "auto", players=None) -> CoreSolution:

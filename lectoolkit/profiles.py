@@ -22,6 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from lectoolkit.settlement import reference_prices
+
 HOURS_PER_DAY = 24.0
 """Hours in a day [h]."""
 
@@ -296,39 +298,6 @@ def draw_tariffs(
     return pd.DataFrame(
         prices, index=is_prosumer.index, columns=["price_buy_per_kwh", "price_sell_per_kwh"]
     )
-
-
-def reference_prices(price_buy_per_kwh, price_sell_per_kwh) -> tuple[float, float]:
-    """Community reference tariffs: mean buy price, mean of the positive sell prices.
-
-    Parameters
-    ----------
-    price_buy_per_kwh, price_sell_per_kwh : array_like, shape (n_members,)
-        Members' grid tariffs [currency/kWh]; at least one sell price must be positive.
-
-    Returns
-    -------
-    (float, float)
-        ``buy_ref`` and ``sell_ref`` [currency/kWh], the prices seed 002 uses for its
-        dynamic P2P price and its MMR variant (SPEC §2).
-
-    Examples
-    --------
-    >>> reference_prices([6.0, 5.0, 5.5], [0.0, 3.0, 3.5])
-    (5.5, 3.25)
-    """
-    buy = np.asarray(price_buy_per_kwh, dtype=float)
-    sell = np.asarray(price_sell_per_kwh, dtype=float)
-    for name, arr in (("price_buy_per_kwh", buy), ("price_sell_per_kwh", sell)):
-        if arr.ndim != 1 or arr.size == 0:
-            raise ValueError(f"{name}: expected a non-empty 1-D array of member tariffs")
-        if not np.all(np.isfinite(arr)) or np.any(arr < 0):
-            raise ValueError(f"{name}: must be finite and non-negative [currency/kWh]")
-    if sell.shape != buy.shape:
-        raise ValueError(f"price_sell_per_kwh: shape {sell.shape} differs from {buy.shape}")
-    if not np.any(sell > 0):
-        raise ValueError("price_sell_per_kwh: no positive sell price to average")
-    return float(np.mean(buy)), float(np.mean(sell[sell > 0]))
 
 
 # ---------------------------------------------------------------------------
@@ -665,7 +634,7 @@ class Community:
     timestep_h : float
         Step length [h].
     price_buy_ref_per_kwh, price_sell_ref_per_kwh : float
-        Reference tariffs (:func:`reference_prices`) [currency/kWh].
+        Reference tariffs (:func:`lectoolkit.settlement.reference_prices`) [currency/kWh].
     is_prosumer : pandas.Series of bool, shape (n_members,)
         Member types.
     outages : pandas.DataFrame

@@ -177,12 +177,50 @@ def _parse_tariff(name: str, value, n_steps: int, n_members: int, index, columns
     return _Tariff(zeros_m, np.ascontiguousarray(arr), False)
 
 
+def _mean_positive(values: np.ndarray) -> float:
+    """Mean of the positive entries (0 when there is none)."""
+    positive = values[values > 0]
+    return float(positive.mean()) if positive.size else 0.0
+
+
+def reference_prices(price_buy_per_kwh, price_sell_per_kwh) -> tuple[float, float]:
+    """Community reference tariffs: mean buy price, mean of the positive sell prices.
+
+    Parameters
+    ----------
+    price_buy_per_kwh, price_sell_per_kwh : array_like, shape (n_members,)
+        Members' grid tariffs [currency/kWh]; at least one sell price must be positive.
+
+    Returns
+    -------
+    (float, float)
+        ``buy_ref`` and ``sell_ref`` [currency/kWh], the prices seed 002 uses for its
+        dynamic P2P price and its MMR variant (SPEC §2).
+
+    Examples
+    --------
+    >>> reference_prices([6.0, 5.0, 5.5], [0.0, 3.0, 3.5])
+    (5.5, 3.25)
+    """
+    buy = np.asarray(price_buy_per_kwh, dtype=float)
+    sell = np.asarray(price_sell_per_kwh, dtype=float)
+    for name, arr in (("price_buy_per_kwh", buy), ("price_sell_per_kwh", sell)):
+        if arr.ndim != 1 or arr.size == 0:
+            raise ValueError(f"{name}: expected a non-empty 1-D array of member tariffs")
+        if not np.all(np.isfinite(arr)) or np.any(arr < 0):
+            raise ValueError(f"{name}: must be finite and non-negative [currency/kWh]")
+    if sell.shape != buy.shape:
+        raise ValueError(f"price_sell_per_kwh: shape {sell.shape} differs from {buy.shape}")
+    if not np.any(sell > 0):
+        raise ValueError("price_sell_per_kwh: no positive sell price to average")
+    return float(np.mean(buy)), _mean_positive(sell)
+
+
 def _reference_prices(buy: _Tariff, sell: _Tariff) -> tuple[np.ndarray, np.ndarray]:
     """Per-step ``buy_ref`` (mean buy tariff) and ``sell_ref`` (mean positive sell tariff)."""
     buy_ref = buy.per_step + buy.per_member.mean()
     if sell.varies_by_member:
-        positive = sell.per_member[sell.per_member > 0]
-        sell_ref = np.full_like(sell.per_step, positive.mean() if positive.size else 0.0)
+        sell_ref = np.full_like(sell.per_step, _mean_positive(sell.per_member))
     else:
         sell_ref = np.where(sell.per_step > 0, sell.per_step, 0.0)
     return buy_ref, sell_ref

@@ -25,7 +25,7 @@ import numba
 import numpy as np
 import pandas as pd
 
-from lectoolkit.coalitions import n_players_of, popcounts
+from lectoolkit.coalitions import member_series, n_players_of, popcounts
 
 _FASTMATH = {"reassoc", "contract", "nsz", "arcp"}
 """Float flags of the reduction kernels: reassociation lets LLVM vectorise sums."""
@@ -333,14 +333,8 @@ def shapley_values(worths, players=None):
     """
     arr = validate_worths(worths)
     n = n_players_of(arr)
-    if players is not None:
-        players = list(players)
-        if len(players) != n:
-            raise ValueError(f"players: expected {n} labels, got {len(players)}")
     phi = _shapley_dense(arr, n)
-    if players is None:
-        return phi
-    return pd.Series(phi, index=pd.Index(players, name="member"), name="shapley")
+    return phi if players is None else member_series(phi, players, "shapley")
 
 
 # ---------------------------------------------------------------------------------------

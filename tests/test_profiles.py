@@ -89,10 +89,6 @@ def test_draw_tariffs_draw_order_is_member_by_member():
     np.testing.assert_array_equal(got, np.array(expected))
 
 
-def test_reference_prices_closed_form():
-    assert pr.reference_prices([6.0, 5.0, 4.0], [0.0, 3.0, 4.0]) == (5.0, 3.5)
-
-
 # ---------------------------------------------------------------------------- loads
 def test_household_loads_shape_index_and_units():
     members = pr.community_members(2, 3)
@@ -322,9 +318,6 @@ MEMBERS = pr.community_members(1, 1)
          "prosumer_sell_per_kwh"),
         (lambda: pr.draw_tariffs(MEMBERS, RNG, prosumer_buy_per_kwh=5.0), TypeError,
          "prosumer_buy_per_kwh"),
-        (lambda: pr.reference_prices([6.0], [0.0]), ValueError, "price_sell_per_kwh"),
-        (lambda: pr.reference_prices([np.nan], [1.0]), ValueError, "price_buy_per_kwh"),
-        (lambda: pr.reference_prices([6.0, 5.0], [3.0]), ValueError, "price_sell_per_kwh"),
         (lambda: pr.generate_household_loads(MEMBERS, 0, RNG), ValueError, "days"),
         (lambda: pr.generate_household_loads(MEMBERS, -3, RNG), ValueError, "days"),
         (lambda: pr.generate_household_loads(MEMBERS, 1.5, RNG), TypeError, "days"),

@@ -13,6 +13,7 @@ from lectoolkit.settlement import (
     MECHANISMS,
     dynamic_p2p_price,
     mid_market_rate,
+    reference_prices,
     settle,
     supply_demand_ratio,
 )
@@ -552,3 +553,17 @@ def test_pricing_functions_reject_bad_input():
 
 def test_mechanism_names_are_documented():
     assert set(MECHANISMS) == {m for m, _ in ALL_CASES}
+
+
+def test_reference_prices_closed_form():
+    assert reference_prices([6.0, 5.0, 4.0], [0.0, 3.0, 4.0]) == (5.0, 3.5)
+
+
+@pytest.mark.parametrize(
+    ("buy", "sell", "message"),
+    [([6.0], [0.0], "price_sell_per_kwh"), ([np.nan], [1.0], "price_buy_per_kwh"),
+     ([6.0, 5.0], [3.0], "price_sell_per_kwh")],
+)
+def test_reference_prices_rejects_bad_input(buy, sell, message):
+    with pytest.raises(ValueError, match=message):
+        reference_prices(buy, sell)
