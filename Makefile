@@ -19,8 +19,12 @@ reproduce: $(STAMP)
 reproduce-quick: $(STAMP)
 	$(VENV)/bin/lectoolkit reproduce --quick
 
+# The second pass re-runs the unit tests with numba's bounds checking on (own cache), so an
+# out-of-range read in a compiled kernel fails deterministically instead of returning garbage.
 test: $(STAMP)
 	$(VENV)/bin/python -m pytest
+	NUMBA_BOUNDSCHECK=1 NUMBA_CACHE_DIR=$(VENV)/numba-boundscheck-cache \
+		$(VENV)/bin/python -m pytest -q -m 'not notebooks' -p no:cacheprovider tests
 
 bench: $(STAMP)
 	$(VENV)/bin/python benchmarks/run.py

@@ -411,8 +411,8 @@ def _settlement_worths_kernel(rows, half_spread, split_bits):
                 alone_sum += alone[i]
         gray = 0
         for step in range(1 << walk_bits):
-            sign = 0.0  # step 0 evaluates the walk's starting coalition
-            member = 2
+            sign = 0.0  # step 0 evaluates the walk's starting coalition: adds 0 * row 0
+            member = 0
             if step:
                 bit = 0  # the bit that flips between Gray codes step-1 and step
                 while not (step >> bit) & 1:
