@@ -71,6 +71,7 @@ def numpy_four(load, pv, buy, sell):
 
 
 def seed_style_cp2p(L_total, PV_total, buy_ref, sell_ref):
+    """Dynamic P2P price, one slot per iteration."""
     H = len(L_total)
     cp2p = np.zeros(H)
     mid = 0.5 * (buy_ref + sell_ref)
@@ -84,16 +85,9 @@ def seed_style_cp2p(L_total, PV_total, buy_ref, sell_ref):
     return cp2p
 
 
-def seed_style_three(L, PV, dt, buy, sell, allowed):
-    """Conventional, MMR and bill sharing as loops over households and slots (L: N x H kW)."""
+def seed_style_residuals(L, PV):
+    """Residual import and export, element by element (slot-major, as the seed)."""
     N, H = L.shape
-    buy_ref, sell_ref = np.mean(buy), np.mean(sell[sell > 0])
-    own = np.minimum(L, PV)
-    conv = np.zeros((N, H))
-    for i in range(N):
-        conv[i, :] = (L[i] - own[i]) * dt * buy[i] - (PV[i] - own[i]) * dt * sell[i]
-    L_tot, PV_tot = L.sum(axis=0), PV.sum(axis=0)
-    cp2p = seed_style_cp2p(L_tot, PV_tot, buy_ref, sell_ref)
     imp = np.zeros_like(L)
     exp = np.zeros_like(L)
     for h in range(H):
@@ -101,6 +95,26 @@ def seed_style_three(L, PV, dt, buy, sell, allowed):
             m = min(L[i, h], PV[i, h])
             imp[i, h] = L[i, h] - m
             exp[i, h] = PV[i, h] - m
+    return imp, exp
+
+
+def seed_style_conventional(L, PV, dt, buy, sell):
+    """Net billing at own tariffs, one household per iteration."""
+    N, H = L.shape
+    own = np.minimum(L, PV)
+    imp, exp = np.maximum(L - own, 0.0), np.maximum(PV - own, 0.0)
+    cost = np.zeros((N, H))
+    for i in range(N):
+        cost[i, :] = imp[i] * dt * buy[i] - exp[i] * dt * sell[i]
+    return cost.sum(axis=1)
+
+
+def seed_style_mmr(L, PV, dt, buy_ref, sell_ref, allowed):
+    """Seed-002 MMR: gross totals, dynamic mid price, loops over slots and households."""
+    N, H = L.shape
+    L_tot, PV_tot = L.sum(axis=0), PV.sum(axis=0)
+    cp2p = seed_style_cp2p(L_tot, PV_tot, buy_ref, sell_ref)
+    imp, exp = seed_style_residuals(L, PV)
     c_im = np.zeros(H)
     c_ex = np.zeros(H)
     for h in range(H):
@@ -114,11 +128,20 @@ def seed_style_three(L, PV, dt, buy, sell, allowed):
         else:
             c_ex[h] = cp2p[h]
             c_im[h] = (PV_tot[h] * cp2p[h] + (L_tot[h] - PV_tot[h]) * buy_ref) / L_tot[h]
-    mmr = np.zeros((N, H))
+    cost = np.zeros((N, H))
     for i in range(N):
         for h in range(H):
-            mmr[i, h] = imp[i, h] * dt * c_im[h] - exp[i, h] * dt * c_ex[h]
-    bs = np.zeros((N, H))
+            cost[i, h] += imp[i, h] * dt * c_im[h]
+            cost[i, h] -= exp[i, h] * dt * c_ex[h]
+    return cost.sum(axis=1)
+
+
+def seed_style_bill_sharing(L, PV, dt, buy, sell, buy_ref, sell_ref, allowed):
+    """Seed-002 bill sharing: pro-rata P2P at the dynamic price, residual at own tariffs."""
+    N, H = L.shape
+    cp2p = seed_style_cp2p(L.sum(axis=0), PV.sum(axis=0), buy_ref, sell_ref)
+    imp, exp = seed_style_residuals(L, PV)
+    cost = np.zeros((N, H))
     for h in range(H):
         imp_tot, exp_tot = np.sum(imp[:, h]), np.sum(exp[:, h])
         if imp_tot <= 0 and exp_tot <= 0:
@@ -129,10 +152,18 @@ def seed_style_three(L, PV, dt, buy, sell, allowed):
         for i in range(N):
             e_imp_p2p = imp[i, h] * f_imp * dt
             e_exp_p2p = exp[i, h] * f_exp * dt
-            bs[i, h] = (e_imp_p2p * cp2p[h] - e_exp_p2p * cp2p[h]
-                        + (imp[i, h] * dt - e_imp_p2p) * buy[i]
-                        - (exp[i, h] * dt - e_exp_p2p) * sell[i])
-    return conv.sum(axis=1), mmr.sum(axis=1), bs.sum(axis=1)
+            cost[i, h] += e_imp_p2p * cp2p[h] - e_exp_p2p * cp2p[h]
+            cost[i, h] += (imp[i, h] * dt - e_imp_p2p) * buy[i]
+            cost[i, h] -= (exp[i, h] * dt - e_exp_p2p) * sell[i]
+    return cost.sum(axis=1)
+
+
+def seed_style_three(L, PV, dt, buy, sell, allowed):
+    """The seed's three settlement calls, each doing its own work (L, PV: N x H in kW)."""
+    buy_ref, sell_ref = np.mean(buy), np.mean(sell[sell > 0])
+    return (seed_style_conventional(L, PV, dt, buy, sell),
+            seed_style_mmr(L, PV, dt, buy_ref, sell_ref, allowed),
+            seed_style_bill_sharing(L, PV, dt, buy, sell, buy_ref, sell_ref, allowed))
 
 
 def seed_workload():

@@ -1,16 +1,24 @@
-"""Shared fixtures: executing study notebooks once per test session."""
+"""Shared fixtures (study notebooks executed once per session) and the hypothesis profile."""
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
 DATA = ROOT / "data"
+
+# Property tests draw the same examples on every run, so a CI failure reproduces exactly;
+# HYPOTHESIS_PROFILE=explore draws fresh random examples (run it when changing a kernel).
+settings.register_profile("deterministic", derandomize=True)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "deterministic"))
 
 
 def glpk_available() -> bool:
