@@ -561,13 +561,19 @@ def _flow_kernel(load, pv, share, kind, out):
 # --------------------------------------------------------------------------- result
 
 
+# flow name -> (kernel kind, side whose P2P share applies, docstring)
 _FLOW_KINDS = {
-    "self_consumed_kwh": (0, None),
-    "p2p_import_kwh": (1, "import"),
-    "grid_import_kwh": (2, "import"),
-    "p2p_export_kwh": (3, "export"),
-    "grid_export_kwh": (4, "export"),
+    "self_consumed_kwh": (0, None, "Own PV consumed on site, ``min(load, pv)`` [kWh]."),
+    "p2p_import_kwh": (1, "import", "Residual import bought from other members [kWh]."),
+    "grid_import_kwh": (2, "import", "Residual import bought from the grid [kWh]."),
+    "p2p_export_kwh": (3, "export", "Residual export sold to other members [kWh]."),
+    "grid_export_kwh": (4, "export", "Residual export sold to the grid [kWh]."),
 }
+
+
+def _flow_property(name: str) -> property:
+    """Read-only attribute that computes the flow ``name`` on each access."""
+    return property(lambda self: self._flow(name), doc=_FLOW_KINDS[name][2])
 
 
 class SettlementResult:
@@ -653,7 +659,7 @@ class SettlementResult:
         return pd.Series(self._grid_cost, index=self._step_index, name="grid_cost")
 
     def _flow(self, name: str):
-        kind, side = _FLOW_KINDS[name]
+        kind, side, _ = _FLOW_KINDS[name]
         load = _energy_source("load_kwh", self._load)[0]
         pv = _energy_source("pv_kwh", self._pv)[0]
         share = self._share_import if side != "export" else self._share_export
@@ -667,30 +673,11 @@ class SettlementResult:
             return out
         return pd.DataFrame(out, index=self._index, columns=self._columns, copy=False)
 
-    @property
-    def self_consumed_kwh(self):
-        """Own PV consumed on site, ``min(load, pv)`` [kWh]."""
-        return self._flow("self_consumed_kwh")
-
-    @property
-    def p2p_import_kwh(self):
-        """Residual import bought from other members [kWh]."""
-        return self._flow("p2p_import_kwh")
-
-    @property
-    def p2p_export_kwh(self):
-        """Residual export sold to other members [kWh]."""
-        return self._flow("p2p_export_kwh")
-
-    @property
-    def grid_import_kwh(self):
-        """Residual import bought from the grid [kWh]."""
-        return self._flow("grid_import_kwh")
-
-    @property
-    def grid_export_kwh(self):
-        """Residual export sold to the grid [kWh]."""
-        return self._flow("grid_export_kwh")
+    self_consumed_kwh = _flow_property("self_consumed_kwh")
+    p2p_import_kwh = _flow_property("p2p_import_kwh")
+    p2p_export_kwh = _flow_property("p2p_export_kwh")
+    grid_import_kwh = _flow_property("grid_import_kwh")
+    grid_export_kwh = _flow_property("grid_export_kwh")
 
 
 # --------------------------------------------------------------------------- settle

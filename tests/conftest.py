@@ -59,3 +59,9 @@ def executed_notebook(tmp_path_factory):
         return cache[stem]
 
     return run
+
+
+@pytest.fixture(scope="module")
+def study(request, executed_notebook):
+    """``(metrics, figures)`` of the notebook named by the test module's ``STEM``."""
+    return executed_notebook(request.module.STEM)

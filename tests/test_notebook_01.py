@@ -10,11 +10,6 @@ STEM = "01_profit_allocation"
 pytestmark = pytest.mark.notebooks
 
 
-@pytest.fixture(scope="module")
-def study(executed_notebook):
-    return executed_notebook(STEM)
-
-
 def test_figures_written(study):
     _, figures = study
     assert {"rules_comparison", "energy_rules", "larger_community"} <= figures

@@ -10,11 +10,6 @@ STEM = "02_nrgx_shapley_coalition"
 pytestmark = pytest.mark.notebooks
 
 
-@pytest.fixture(scope="module")
-def study(executed_notebook):
-    return executed_notebook(STEM)
-
-
 def test_figures_written(study):
     _, figures = study
     assert {"n3_profiles", "n3_tp_vs_tc", "n100_tp_vs_tc", "coalition_payoff",

@@ -26,18 +26,13 @@ def seed002_reference() -> dict:
     return json.loads(path.read_text())
 
 
-@pytest.fixture(scope="module")
-def run(executed_notebook):
-    return executed_notebook(STEM)
-
-
-def test_figures_written(run):
-    _, figures = run
+def test_figures_written(study):
+    _, figures = study
     assert set(FIGURES) <= figures
 
 
-def test_seed_bills_match_the_seed(run, seed002_reference):
-    metrics, _ = run
+def test_seed_bills_match_the_seed(study, seed002_reference):
+    metrics, _ = study
     members = seed002_reference["members"]
     assert metrics["members"] == members
     for key, ref_key in SEED_BILLS.items():
@@ -47,21 +42,21 @@ def test_seed_bills_match_the_seed(run, seed002_reference):
         np.testing.assert_allclose(metrics["community_bill"][key], sum(expected), rtol=1e-9)
 
 
-def test_seed_daily_table_matches_the_seed(run, seed002_reference):
-    metrics, _ = run
+def test_seed_daily_table_matches_the_seed(study, seed002_reference):
+    metrics, _ = study
     for column in SEED_DAILY:
         np.testing.assert_allclose(metrics["daily"][column], seed002_reference["daily"][column],
                                    rtol=1e-9, err_msg=column)
 
 
-def test_seed_reference_prices(run, seed002_reference):
-    metrics, _ = run
+def test_seed_reference_prices(study, seed002_reference):
+    metrics, _ = study
     for key in ("price_buy_ref_per_kwh", "price_sell_ref_per_kwh"):
         np.testing.assert_allclose(metrics[key], seed002_reference[key], rtol=1e-12)
 
 
-def test_savings_and_money_identities(run, seed002_reference):
-    metrics, _ = run
+def test_savings_and_money_identities(study, seed002_reference):
+    metrics, _ = study
     conv = seed002_reference["bills"]["conventional"]
     for key, bills in metrics["bills"].items():
         saved = {m: conv[m] - bills[m] for m in bills}
@@ -77,7 +72,7 @@ def test_savings_and_money_identities(run, seed002_reference):
     assert all(v for k, v in metrics["budget_balanced"].items() if k != "mmr_seed002")
 
 
-def test_sweep_ran(run):
-    metrics, _ = run
+def test_sweep_ran(study):
+    metrics, _ = study
     assert metrics["sweep_scenarios"] >= 1
     assert set(metrics["sweep_mean_savings_share"]) == set(metrics["bills"]) - {"conventional"}

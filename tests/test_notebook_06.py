@@ -8,11 +8,6 @@ STEM = "06_shapley_at_scale"
 pytestmark = pytest.mark.notebooks
 
 
-@pytest.fixture(scope="module")
-def study(executed_notebook):
-    return executed_notebook(STEM)
-
-
 def test_figures_written(study):
     _, figures = study
     assert {"scaling", "sampling_error", "exact_limit"} <= figures
