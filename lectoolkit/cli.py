@@ -1,4 +1,10 @@
-"""The ``lectoolkit`` command."""
+"""The ``lectoolkit`` command: regenerate the figures of the study notebooks.
+
+``lectoolkit reproduce`` executes every notebook of ``notebooks/`` with papermill, writes
+figures and metrics to ``figures/`` and the executed copies to ``build/executed/``, and
+prints a summary table. Mistakes in the command line end with one line on stderr and exit
+code 2; failed notebooks end with exit code 1.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +12,25 @@ import argparse
 import sys
 
 
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line on stderr, exit code 2."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
 def _reproduce(args) -> int:
     from lectoolkit.reproduce import reproduce
 
-    summary = reproduce(
-        args.notebooks, args.figures, args.data, args.executed,
-        quick=args.quick, only=args.only, jobs=args.jobs, progress=not args.no_progress,
-    )
+    try:
+        summary = reproduce(
+            args.notebooks, args.figures, args.data, args.executed,
+            quick=args.quick, only=args.only, jobs=args.jobs, progress=not args.no_progress,
+            timeout_s=args.timeout,
+        )
+    except (FileNotFoundError, TypeError, ValueError) as err:
+        print(f"lectoolkit reproduce: error: {err}", file=sys.stderr)
+        return 2
     print(summary.drop(columns=["executed"]).to_string(index=False))
     failed = summary[summary["status"] != "ok"]
     if len(failed):
@@ -23,18 +41,52 @@ def _reproduce(args) -> int:
     return 0
 
 
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {value}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Argument parser of the ``lectoolkit`` command."""
-    parser = argparse.ArgumentParser(prog="lectoolkit", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
-    rep = sub.add_parser("reproduce", help="execute every study notebook and regenerate figures/")
-    rep.add_argument("--quick", action="store_true", help="CI-sized parameters (params/quick.yaml)")
-    rep.add_argument("--only", metavar="PATTERN", help="only notebooks whose name matches")
-    rep.add_argument("--jobs", type=int, default=1, metavar="N", help="notebooks run side by side")
-    rep.add_argument("--notebooks", default="notebooks", help="folder of the notebooks")
-    rep.add_argument("--figures", default="figures", help="output folder of figures and metrics")
-    rep.add_argument("--data", default="data", help="data folder passed to the notebooks")
-    rep.add_argument("--executed", default="build/executed", help="folder of executed copies")
+    from lectoolkit import __version__
+
+    parser = _Parser(
+        prog="lectoolkit",
+        description="lectoolkit: research toolkit for local and renewable energy communities.",
+    )
+    parser.add_argument("--version", action="version", version=f"lectoolkit {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    rep = sub.add_parser(
+        "reproduce", help="execute every study notebook and regenerate figures/",
+        description=("Execute the study notebooks with papermill (sorted order), write figures "
+                     "and <stem>__metrics.json to --figures and executed copies to --executed, "
+                     "print a summary; exit 1 if a notebook failed."),
+    )
+    rep.add_argument("--quick", action="store_true",
+                     help="CI-sized parameters from <notebooks>/params/quick.yaml")
+    rep.add_argument("--only", metavar="PATTERN",
+                     help="only notebooks whose name matches PATTERN (glob or substring)")
+    rep.add_argument("--jobs", type=_positive_int, default=1, metavar="N",
+                     help="notebooks run side by side (default 1)")
+    rep.add_argument("--timeout", type=_positive_float, default=3600.0, metavar="SECONDS",
+                     help="time limit per notebook; past it the notebook fails (default 3600)")
+    rep.add_argument("--notebooks", default="notebooks",
+                     help="folder of the notebooks (default notebooks)")
+    rep.add_argument("--figures", default="figures",
+                     help="where figures and metrics are written (default figures)")
+    rep.add_argument("--data", default="data",
+                     help="data folder passed to the notebooks as DATA_DIR (default data)")
+    rep.add_argument("--executed", default="build/executed",
+                     help="where executed notebook copies are written (default build/executed)")
     rep.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     rep.set_defaults(func=_reproduce)
     return parser

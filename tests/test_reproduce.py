@@ -1,5 +1,7 @@
 """The batch runner and the `lectoolkit reproduce` command on throwaway notebooks."""
 
+import time
+
 import nbformat
 import pytest
 
@@ -72,9 +74,63 @@ def test_find_and_parameters(project):
     assert full["QUICK"] is False
 
 
-def test_no_matching_notebook(project):
-    with pytest.raises(FileNotFoundError, match="notebooks_dir"):
-        main(["reproduce", "--only", "zzz", "--notebooks", str(project / "notebooks")])
+def _args(project, *extra):
+    return ["reproduce", "--no-progress", "--notebooks", str(project / "notebooks"),
+            "--figures", str(project / "figures"), "--data", str(project),
+            "--executed", str(project / "executed"), *extra]
+
+
+@pytest.mark.parametrize("extra", [
+    ["--only", "zzz"],              # no notebook matches
+    ["--jobs", "0"],                # no workers
+    ["--jobs", "two"],              # not a number
+    ["--timeout", "-5"],            # not a time limit
+    ["--notebooks", "/nonexistent/folder"],
+])
+def test_command_line_mistakes_end_with_one_line_and_exit_code_2(project, capsys, extra):
+    with pytest.raises(SystemExit) as stop:
+        raise SystemExit(main(_args(project, *extra)))
+    assert stop.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "error" in err[0]
+    assert "Traceback" not in err[0]
+
+
+@pytest.mark.parametrize("only", ["good", "0?_good", "goo*", "*good", "01_good"])
+def test_only_matches_globs_and_substrings_alike(project, only):
+    assert [p.stem for p in find_notebooks(project / "notebooks", only)] == ["01_good"]
+
+
+def test_a_notebook_past_its_time_limit_fails_and_the_batch_goes_on(project, capsys):
+    _notebook(project / "notebooks" / "00_sleepy.ipynb", "import time\ntime.sleep(600)")
+    start = time.time()
+    assert main(_args(project, "--timeout", "20")) == 1
+    assert time.time() - start < 120
+    out = capsys.readouterr()
+    assert "timed out after 20 s" in out.out
+    assert "2 of 3 notebooks failed" in out.err
+    assert (project / "figures" / "01_good__line.png").exists()
+
+
+@pytest.mark.parametrize("stop", ["raise SystemExit(0)", "import sys\nsys.exit(0)"])
+def test_a_notebook_that_stops_early_counts_as_failed(project, capsys, stop):
+    _notebook(project / "notebooks" / "03_early.ipynb", stop)
+    nb = nbformat.read(project / "notebooks" / "03_early.ipynb", as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell("open('never', 'w')"))
+    nbformat.write(nb, project / "notebooks" / "03_early.ipynb")
+    assert main(_args(project, "--only", "early")) == 1
+    out = capsys.readouterr().out
+    assert "stopped early" in out and "SystemExit" in out
+
+
+def test_version_and_help_say_what_is_written_where(capsys):
+    with pytest.raises(SystemExit):
+        main(["--version"])
+    assert capsys.readouterr().out.startswith("lectoolkit ")
+    with pytest.raises(SystemExit):
+        main(["reproduce", "--help"])
+    text = capsys.readouterr().out
+    assert "--timeout" in text and "figures" in text and "executed" in text
 
 
 def test_bad_quick_yaml(project):
