@@ -11,6 +11,9 @@ from __future__ import annotations
 import argparse
 import sys
 
+QUICK_FIGURES_DIR = "build/figures-quick"
+"""Where ``--quick`` writes figures by default, so the committed full-size ones stay."""
+
 
 class _Parser(argparse.ArgumentParser):
     """An argument parser whose usage errors are one line on stderr, exit code 2."""
@@ -22,6 +25,8 @@ class _Parser(argparse.ArgumentParser):
 def _reproduce(args) -> int:
     from lectoolkit.reproduce import reproduce
 
+    if args.figures is None:
+        args.figures = QUICK_FIGURES_DIR if args.quick else "figures"
     try:
         summary = reproduce(
             args.notebooks, args.figures, args.data, args.executed,
@@ -81,8 +86,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="time limit per notebook; past it the notebook fails (default 3600)")
     rep.add_argument("--notebooks", default="notebooks",
                      help="folder of the notebooks (default notebooks)")
-    rep.add_argument("--figures", default="figures",
-                     help="where figures and metrics are written (default figures)")
+    rep.add_argument("--figures", default=None,
+                     help=("where figures and metrics are written (default figures, or "
+                           f"{QUICK_FIGURES_DIR} with --quick)"))
     rep.add_argument("--data", default="data",
                      help="data folder passed to the notebooks as DATA_DIR (default data)")
     rep.add_argument("--executed", default="build/executed",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 
@@ -231,23 +230,29 @@ def test_maintenance_windows_runs_are_at_least_eight_slots():
 
 # ---------------------------------------------------------------------------- seed 002
 def test_seed_community_002_arrays_equal_the_seeds(seed002, seed002_reference):
+    """Our generator reproduces the seed's own arrays to platform noise.
+
+    The seed's draws are reproduced exactly; its float arithmetic differs across numpy SIMD
+    code paths by ~1e-16 kWh (~1e-15 relative), so values are compared with rtol 1e-13 and
+    atol 1e-15 kWh, never as bytes (see tests/data/README.md).
+    """
     ref = seed002_reference
-    load = np.ascontiguousarray(seed002.load_kwh.to_numpy(), dtype="<f8")
-    pv = np.ascontiguousarray(seed002.pv_kwh.to_numpy(), dtype="<f8")
+    arrays = np.load(DATA / "seed002_energy.npz")
     assert list(seed002.load_kwh.columns) == ref["members"]
-    assert seed002.load_kwh.shape == (30 * STEPS, 10)
+    assert seed002.load_kwh.shape == arrays["load_kwh"].shape == (30 * STEPS, 10)
     assert seed002.timestep_h == ref["timestep_h"]
-    assert hashlib.sha256(load.tobytes()).hexdigest() == ref["load_kwh_sha256"]
-    assert hashlib.sha256(pv.tobytes()).hexdigest() == ref["pv_kwh_sha256"]
+    close = {"rtol": 1e-13, "atol": 1e-15}
+    np.testing.assert_allclose(seed002.load_kwh.to_numpy(), arrays["load_kwh"], **close)
+    np.testing.assert_allclose(seed002.pv_kwh.to_numpy(), arrays["pv_kwh"], **close)
     np.testing.assert_allclose(seed002.load_kwh.sum(), list(ref["load_kwh_total"].values()),
                                rtol=1e-12)
     np.testing.assert_allclose(seed002.pv_kwh.sum(), list(ref["pv_kwh_total"].values()),
                                rtol=1e-12)
     for member in ref["members"]:
-        np.testing.assert_array_equal(seed002.load_kwh[member].iloc[:STEPS],
-                                      ref["load_kwh_first_day"][member])
-        np.testing.assert_array_equal(seed002.pv_kwh[member].iloc[:STEPS],
-                                      ref["pv_kwh_first_day"][member])
+        np.testing.assert_allclose(seed002.load_kwh[member].iloc[:STEPS],
+                                   ref["load_kwh_first_day"][member], **close)
+        np.testing.assert_allclose(seed002.pv_kwh[member].iloc[:STEPS],
+                                   ref["pv_kwh_first_day"][member], **close)
 
 
 def test_seed_community_002_tariffs_events(seed002, seed002_reference):

@@ -147,3 +147,12 @@ def test_jobs_run_notebooks_side_by_side(project, capsys):
     out = capsys.readouterr().out
     assert out.index("01_good") < out.index("02_bad")  # summary in notebook order
     assert (project / "figures" / "01_good__line.png").exists()
+
+
+def test_quick_runs_do_not_overwrite_the_full_size_figures(project, monkeypatch):
+    monkeypatch.chdir(project)
+    args = ["reproduce", "--quick", "--only", "good", "--no-progress",
+            "--notebooks", "notebooks", "--data", ".", "--executed", "executed"]
+    assert main(args) == 0
+    assert (project / "build" / "figures-quick" / "01_good__line.png").exists()
+    assert not (project / "figures").exists()
