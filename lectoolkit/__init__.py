@@ -13,6 +13,7 @@ __version__ = "0.1.0"
 
 # public name -> module that defines it (one line per name; keep sorted by module)
 _EXPORTS: dict[str, str] = {
+    "ResultRangeError": "_validate",
     "demand_permutation_allocation": "allocation",
     "equal_allocation": "allocation",
     "marginal_contribution_allocation": "allocation",
