@@ -265,13 +265,13 @@ def vector(value, name: str, *, unit: str | None = None, nonneg: bool = False,
     return np.ascontiguousarray(arr), index
 
 
-def matrix(value, name: str, *, unit: str | None = None, nonneg: bool = False,
-           shape: tuple[int, int] | None = None, copy: bool = False
-           ) -> tuple[np.ndarray, pd.Index | None, pd.Index | None]:
-    """A 2-D array ``(n_steps, n_members)`` of finite numbers as float64.
+def matrix_layout(value, name: str, *, unit: str | None = None
+                  ) -> tuple[np.ndarray, pd.Index | None, pd.Index | None]:
+    """:func:`matrix` without its pass over the values: kinds, shape and labels only.
 
-    Returns ``(array, index, columns)``, the labels ``None`` unless a DataFrame (whose
-    index and columns must be unique). Without ``copy`` a float64 array is not copied.
+    For kernels that check the values themselves while they stream over the array (one
+    pass, bounded memory); on a bad value they call :func:`matrix` for the message.
+    Returns ``(array, index, columns)`` as :func:`matrix` does, the values unchecked.
     """
     if isinstance(value, pd.Series):
         raise TypeError(
@@ -292,6 +292,18 @@ def matrix(value, name: str, *, unit: str | None = None, nonneg: bool = False,
         raise ValueError(
             f"{name}: expected at least one step and one member, got shape {arr.shape}"
         )
+    return arr, index, columns
+
+
+def matrix(value, name: str, *, unit: str | None = None, nonneg: bool = False,
+           shape: tuple[int, int] | None = None, copy: bool = False
+           ) -> tuple[np.ndarray, pd.Index | None, pd.Index | None]:
+    """A 2-D array ``(n_steps, n_members)`` of finite numbers as float64.
+
+    Returns ``(array, index, columns)``, the labels ``None`` unless a DataFrame (whose
+    index and columns must be unique). Without ``copy`` a float64 array is not copied.
+    """
+    arr, index, columns = matrix_layout(value, name, unit=unit)
     if shape is not None and arr.shape != tuple(shape):
         raise ValueError(f"{name}: expected shape {tuple(shape)}, got {arr.shape}")
     _check_values(arr, name, unit, nonneg)
@@ -316,18 +328,28 @@ def finite_result(values, what: str, culprits: str) -> None:
 # --------------------------------------------------------------------------- broadcasting, tables
 
 
-def array(value, name: str, *, unit: str | None = None, nonneg: bool = False) -> np.ndarray:
-    """A number or a non-empty array of any shape of finite numbers, as float64.
+def array(value, name: str, *, unit: str | None = None, nonneg: bool = False,
+          max_ndim: int | None = None) -> np.ndarray:
+    """A number or a non-empty array of finite numbers, as float64.
 
     For arguments that broadcast against each other (a scalar comes back 0-d); check
-    their shapes together with :func:`broadcast`.
+    their shapes together with :func:`broadcast`. ``max_ndim`` bounds the dimensions
+    (1: a number or a 1-D vector).
     """
     if isinstance(value, pd.DataFrame):
         raise TypeError(f"{name}: expected a number or an array{_unit(unit)}, got a DataFrame")
     arr = _numeric_array(value, name, unit)
+    if max_ndim is not None and arr.ndim > max_ndim:
+        raise ValueError(
+            f"{name}: expected a number or an array of at most {max_ndim} dimension(s)"
+            f"{_unit(unit)}, got shape {arr.shape}"
+        )
     if arr.size == 0:
         raise ValueError(f"{name}: expected at least one value{_unit(unit)}, got shape {arr.shape}")
-    _check_values(arr, name, unit, nonneg)
+    if arr.ndim == 0:
+        number(arr[()], name, unit=unit, minimum=0.0 if nonneg else None)
+    else:
+        _check_values(arr, name, unit, nonneg)
     return arr
 
 
@@ -365,16 +387,6 @@ def table(value, name: str, columns: Sequence[str]) -> pd.DataFrame:
     return value
 
 
-def table_column(frame: pd.DataFrame, column: str, name: str, *, unit: str | None = None,
-                 nonneg: bool = False) -> np.ndarray:
-    """One numeric column of a :func:`table` as finite float64.
-
-    Messages read ``"frame: column 'x': expected ..."``.
-    """
-    return vector(frame[column].reset_index(drop=True), f"{name}: column {column!r}", unit=unit,
-                  nonneg=nonneg)[0]
-
-
 def unique_rows(frame: pd.DataFrame, name: str, keys: Sequence[str]) -> None:
     """Refuse missing values in the key columns ``keys`` and rows that repeat a key."""
     for key in keys:
@@ -391,32 +403,6 @@ def unique_rows(frame: pd.DataFrame, name: str, keys: Sequence[str]) -> None:
 
 
 # --------------------------------------------------------------------------- streamed arrays, masks
-
-
-def matrix_layout(value, name: str, *, unit: str | None = None
-                  ) -> tuple[np.ndarray, pd.Index | None, pd.Index | None]:
-    """:func:`matrix` without its pass over the values: kinds, shape and labels only.
-
-    For kernels that check the values themselves while they stream over the array (one
-    pass, bounded memory); on a bad value they call :func:`matrix` for the message.
-    Returns ``(array, index, columns)`` as :func:`matrix` does, the values unchecked.
-    """
-    if isinstance(value, pd.Series):
-        raise TypeError(
-            f"{name}: expected a 2-D array or DataFrame (n_steps, n_members){_unit(unit)}, "
-            "got a Series"
-        )
-    index = columns = None
-    if isinstance(value, pd.DataFrame):
-        index = unique_labels(value.index, name, "index labels")
-        columns = unique_labels(value.columns, name, "column labels")
-    arr = _numeric_array(value, name, unit)
-    if arr.ndim != 2 or arr.shape[0] == 0 or arr.shape[1] == 0:
-        raise ValueError(
-            f"{name}: expected a 2-D array (n_steps, n_members) with at least one step and "
-            f"one member{_unit(unit)}, got shape {arr.shape}"
-        )
-    return arr, index, columns
 
 
 def boolean_vector(value, name: str, *, size: int | None = None
@@ -471,3 +457,49 @@ def fits_in_memory(n_bytes: int, name: str, what: str) -> None:
             f"{name}: {what} would need {n_bytes / 2**30:.3g} GiB but only "
             f"{free / 2**30:.3g} GiB of memory is free"
         )
+
+
+def column(frame: pd.DataFrame, key: str, name: str, *, unit: str | None = None,
+           nonneg: bool = False, positive: bool = False) -> np.ndarray:
+    """Column ``key`` of the DataFrame argument ``name`` as finite float64 values.
+
+    Messages start with ``name`` and quote the column (``"offers: column 'energy_kwh':
+    expected finite values [kWh], got nan at 3"``). The frame's labels are not checked
+    (a column is read by position, not paired with another argument). ``positive``
+    refuses zeros as well as negative values.
+    """
+    label = f"{name}: column {key!r}"
+    if key not in frame.columns:
+        raise ValueError(f"{label} is missing; got columns {list(frame.columns)}")
+    arr = _numeric_array(frame[key], label, unit)
+    _check_values(arr, label, unit, nonneg or positive)
+    if positive and arr.size and not (arr > 0).all():
+        where = int(np.argmin(arr > 0))
+        raise ValueError(f"{label}: expected positive values{_unit(unit)}, got 0.0 at {where}")
+    return arr
+
+
+# --------------------------------------------------------------------------- member labels
+
+
+def labels(value, name: str, size: int) -> pd.Index:
+    """``size`` unique hashable labels (list, tuple, range, 1-D array, Index) as an Index.
+
+    A string, a set (no order), a dict or a scalar is refused with ``TypeError``, as is
+    an unhashable label; a wrong count or a repeated label with ``ValueError``.
+    """
+    if isinstance(value, (str, bytes, dict, set, frozenset, pd.DataFrame)) or not (
+        isinstance(value, (Sequence, np.ndarray, pd.Index, pd.Series))
+    ):
+        raise TypeError(f"{name}: expected a list of {size} labels, got {describe(value)}")
+    if isinstance(value, np.ndarray) and value.ndim != 1:
+        raise ValueError(f"{name}: expected a 1-D list of {size} labels, got shape {value.shape}")
+    items = list(value)
+    for item in items:
+        try:
+            hash(item)
+        except TypeError:
+            raise TypeError(f"{name}: labels must be hashable, got {describe(item)}") from None
+    if len(items) != size:
+        raise ValueError(f"{name}: expected {size} labels, got {len(items)}")
+    return unique_labels(pd.Index(items), name)

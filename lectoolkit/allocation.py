@@ -10,7 +10,10 @@ The seed-000 rules are reproduced exactly, without enumerating permutations:
   trade volume, which reduces to proportional shares.
 
 Each function accepts arrays or :class:`pandas.Series` (one value per member) and
-returns a Series with the same index when given one.
+returns a Series with the same index when given one; two Series are paired by label.
+The rules are linear in the amounts, so they run on amounts scaled near 1 by a power
+of two (exact): huge amounts do not overflow on the way and subnormal ones keep their
+precision.
 """
 
 from __future__ import annotations
@@ -21,14 +24,22 @@ import numba
 import numpy as np
 import pandas as pd
 
+from lectoolkit import _validate
 from lectoolkit.coalitions import popcounts, subset_sums
-from lectoolkit.games import _member_values, _prosumer_inputs, _scalar
+from lectoolkit.games import (
+    _PROSUMER_CULPRITS,
+    MAX_GAME_PLAYERS,
+    _binary_scale,
+    _check_estate,
+    _paired_vectors,
+    _prosumer_inputs,
+)
 
 
-def _like(result: np.ndarray, template, name: str):
-    """Return ``result`` as a Series shaped like ``template`` when it is one."""
-    if isinstance(template, pd.Series):
-        return pd.Series(result, index=template.index, name=name)
+def _labelled(result: np.ndarray, index: pd.Index | None, name: str):
+    """``result`` as a Series on ``index`` when the input was labelled, else the array."""
+    if index is not None:
+        return pd.Series(result, index=index, name=name)
     return result
 
 
@@ -38,7 +49,7 @@ def equal_allocation(total: float, n_members: int) -> np.ndarray:
     Parameters
     ----------
     total : float
-        Amount to divide [money or kWh]; any sign.
+        Finite amount to divide [money or kWh]; any sign.
     n_members : int
         Number of members ``n >= 1``.
 
@@ -46,15 +57,24 @@ def equal_allocation(total: float, n_members: int) -> np.ndarray:
     -------
     numpy.ndarray, shape (n,)
 
+    Raises
+    ------
+    TypeError
+        If ``total`` is not a real number or ``n_members`` not an integer (booleans and
+        strings included).
+    ValueError
+        If ``total`` is not finite, ``n_members`` is below 1 or fractional, or the
+        result would not fit in the free memory.
+
     Examples
     --------
     >>> equal_allocation(9.0, 3).tolist()
     [3.0, 3.0, 3.0]
     """
-    total = _scalar(total, "total", nonnegative=False)
-    if int(n_members) != n_members or n_members < 1:
-        raise ValueError(f"n_members: expected a positive integer, got {n_members!r}")
-    return np.full(int(n_members), total / int(n_members))
+    total = _validate.number(total, "total", unit="money")
+    n = _validate.integer(n_members, "n_members", minimum=1)
+    _validate.fits_in_memory(8 * n, "n_members", "the allocation")
+    return np.full(n, total / n)
 
 
 def proportional_allocation(weights, total: float):
@@ -63,24 +83,34 @@ def proportional_allocation(weights, total: float):
     Parameters
     ----------
     weights : array_like or pandas.Series, shape (n,)
-        Non-negative weights (claims, demands, productions ...), not all zero.
+        Finite non-negative weights (claims, demands, productions ...) [any unit], not
+        all zero.
     total : float
-        Amount to divide [money or kWh]; any sign.
+        Finite amount to divide [money or kWh]; any sign.
 
     Returns
     -------
     numpy.ndarray or pandas.Series, shape (n,)
+
+    Raises
+    ------
+    TypeError
+        If an argument is not numeric (strings, booleans, ``None``, a DataFrame).
+    ValueError
+        If ``weights`` is not a 1-D vector of finite non-negative numbers with one
+        above zero (or has duplicated labels), or ``total`` is not finite.
 
     Examples
     --------
     >>> proportional_allocation([1.0, 3.0], 8.0).tolist()
     [2.0, 6.0]
     """
-    w = _member_values(weights, "weights")
-    total = _scalar(total, "total", nonnegative=False)
-    if w.sum() <= 0:
+    w, index = _validate.vector(weights, "weights", unit="-", nonneg=True)
+    total = _validate.number(total, "total", unit="money")
+    if not w.any():
         raise ValueError("weights: all weights are zero, the proportional split is undefined")
-    return _like(total * w / w.sum(), weights, "proportional")
+    w = w / _binary_scale(w)
+    return _labelled(total * (w / w.sum()), index, "proportional")
 
 
 def _constrained_equal_awards(estate: float, claims: np.ndarray) -> np.ndarray:
@@ -103,12 +133,20 @@ def talmud_rule(estate: float, claims):
     estate : float
         Estate ``E`` [money or kWh], ``0 <= E <= sum c``.
     claims : array_like or pandas.Series, shape (n,)
-        Claims ``c_i >= 0`` [same unit].
+        Finite claims ``c_i >= 0`` [same unit].
 
     Returns
     -------
     numpy.ndarray or pandas.Series, shape (n,)
         Awards, summing to ``E``.
+
+    Raises
+    ------
+    TypeError
+        If an argument is not numeric (strings, booleans, ``None``, a DataFrame).
+    ValueError
+        If ``estate`` is negative, not finite or above the total claim, or ``claims``
+        is not a 1-D vector of finite non-negative numbers (or has duplicated labels).
 
     Notes
     -----
@@ -131,17 +169,18 @@ def talmud_rule(estate: float, claims):
     >>> [talmud_rule(e, [100, 200, 300]).round(2).tolist() for e in (100, 200, 300)]
     [[33.33, 33.33, 33.33], [50.0, 75.0, 75.0], [50.0, 100.0, 150.0]]
     """
-    c = _member_values(claims, "claims")
-    estate = _scalar(estate, "estate")
+    estate = _validate.nonnegative(estate, "estate", unit="money")
+    c, index = _validate.vector(claims, "claims", unit="money", nonneg=True)
+    _check_estate(estate, c)
+    scale = _binary_scale(c)
+    c, estate = c / scale, estate / scale
     total = c.sum()
-    if estate > total * (1 + 1e-12):
-        raise ValueError(f"estate: {estate} exceeds the total claim {total}")
     half = c / 2
     if estate <= total / 2:
         awards = _constrained_equal_awards(estate, half)
     else:
         awards = c - _constrained_equal_awards(total - estate, half)
-    return _like(awards, claims, "talmud")
+    return _labelled(awards * scale, index, "talmud")
 
 
 def marginal_contributions(
@@ -156,18 +195,32 @@ def marginal_contributions(
     Parameters
     ----------
     consumption_kwh, production_kwh : array_like or pandas.Series, shape (n,)
-        Energy consumed ``El`` and produced ``Ep`` by each prosumer [kWh].
+        Energy consumed ``El >= 0`` and produced ``Ep >= 0`` by each prosumer [kWh];
+        finite, one length. Two Series are paired by label (the order of
+        ``consumption_kwh`` is the member order).
     price_buy_per_kwh : float
-        Grid purchase price ``Cg`` [money/kWh].
+        Grid purchase price ``Cg >= 0`` [money/kWh].
     price_sell_per_kwh : float
-        Price of energy sold to the aggregator ``Cr`` [money/kWh].
+        Price of energy sold to the aggregator ``Cr >= 0`` [money/kWh].
     share_sold : float
-        Share ``delta`` of the excess sold to the aggregator (0-1).
+        Share ``delta`` of the excess sold to the aggregator, in [0, 1] [-].
 
     Returns
     -------
     numpy.ndarray or pandas.Series, shape (n,)
         ``MC_i - min_j MC_j`` [money], all non-negative.
+
+    Raises
+    ------
+    TypeError
+        If an argument is not numeric (strings, booleans, ``None``, a DataFrame).
+    ValueError
+        If an energy vector is not 1-D with finite non-negative values, the two differ
+        in length (or, as Series, in labels, or have duplicated labels), a price is
+        negative or not finite (negative prices are refused: the seed's rule is
+        defined for non-negative ones), or ``share_sold`` is outside [0, 1].
+    lectoolkit._validate.ResultRangeError
+        (a ``ValueError``) If a result exceeds the float64 range.
 
     Notes
     -----
@@ -187,16 +240,27 @@ def marginal_contributions(
     ...                        0.12, 0.15, 0.5).round(4).tolist()
     [18.75, 0.0, 18.75, 18.75]
     """
-    consumption, production, price_buy, price_sell, share = _prosumer_inputs(
+    consumption, production, price_buy, price_sell, share, index = _prosumer_inputs(
         consumption_kwh, production_kwh, price_buy_per_kwh, price_sell_per_kwh, share_sold
     )
+    scale = _binary_scale(consumption, production)
+    with np.errstate(over="ignore", invalid="ignore"):  # refused just below
+        mc = _shifted_contributions(consumption / scale, production / scale, price_buy,
+                                    price_sell, share) * scale
+    _validate.finite_result(mc, "marginal contributions", _PROSUMER_CULPRITS)
+    return _labelled(mc, index, "marginal_contribution")
+
+
+def _shifted_contributions(consumption: np.ndarray, production: np.ndarray, price_buy: float,
+                           price_sell: float, share: float) -> np.ndarray:
+    """``MC_i - min_j MC_j`` of :func:`marginal_contributions` (linear in the energies)."""
     surplus = production - consumption
     if consumption.sum() <= production.sum():
         mc = np.where(surplus >= 0, share * surplus * price_sell, surplus * price_sell)
     else:
         mc = np.where(surplus >= 0, surplus * price_buy - share * surplus * price_sell,
                       surplus * price_buy)
-    return _like(mc - mc.min(), consumption_kwh, "marginal_contribution")
+    return mc - mc.min()
 
 
 def marginal_contribution_allocation(
@@ -211,18 +275,32 @@ def marginal_contribution_allocation(
     Parameters
     ----------
     consumption_kwh, production_kwh : array_like or pandas.Series, shape (n,)
-        Energy consumed ``El`` and produced ``Ep`` by each prosumer [kWh].
+        Energy consumed ``El >= 0`` and produced ``Ep >= 0`` by each prosumer [kWh];
+        finite, one length. Two Series are paired by label (the order of
+        ``consumption_kwh`` is the member order).
     price_buy_per_kwh : float
-        Grid purchase price ``Cg`` [money/kWh].
+        Grid purchase price ``Cg >= 0`` [money/kWh].
     price_sell_per_kwh : float
-        Price of energy sold to the aggregator ``Cr`` [money/kWh].
+        Price of energy sold to the aggregator ``Cr >= 0`` [money/kWh].
     share_sold : float
-        Share ``delta`` of the excess sold to the aggregator (0-1).
+        Share ``delta`` of the excess sold to the aggregator, in [0, 1] [-].
 
     Returns
     -------
     numpy.ndarray or pandas.Series, shape (n,)
         Profit ``phi_i`` of each prosumer [money].
+
+    Raises
+    ------
+    TypeError
+        If an argument is not numeric (strings, booleans, ``None``, a DataFrame).
+    ValueError
+        If an energy vector is not 1-D with finite non-negative values, the two differ
+        in length (or, as Series, in labels, or have duplicated labels), a price is
+        negative or not finite (negative prices are refused: the seed's rule is
+        defined for non-negative ones), or ``share_sold`` is outside [0, 1].
+    lectoolkit._validate.ResultRangeError
+        (a ``ValueError``) If a result exceeds the float64 range.
 
     Notes
     -----
@@ -245,16 +323,21 @@ def marginal_contribution_allocation(
     ...                                  0.12, 0.15, 0.5).round(4).tolist()
     [7.25, 0.0, 13.25, 5.25]
     """
-    consumption, production, price_buy, price_sell, share = _prosumer_inputs(
+    consumption, production, price_buy, price_sell, share, index = _prosumer_inputs(
         consumption_kwh, production_kwh, price_buy_per_kwh, price_sell_per_kwh, share_sold
     )
-    mc = np.asarray(marginal_contributions(consumption, production, price_buy, price_sell, share))
-    surplus = production - consumption
-    base = np.where(surplus >= 0, consumption * price_buy + share * surplus * price_sell,
-                    production * price_buy)
-    total = mc.sum()
-    weights = mc / total if total > 0 else np.full(mc.size, 1.0 / mc.size)
-    return _like(weights * base, consumption_kwh, "marginal_contribution_profit")
+    scale = _binary_scale(consumption, production)
+    consumption, production = consumption / scale, production / scale
+    with np.errstate(over="ignore", invalid="ignore"):  # refused just below
+        mc = _shifted_contributions(consumption, production, price_buy, price_sell, share)
+        surplus = production - consumption
+        base = np.where(surplus >= 0, consumption * price_buy + share * surplus * price_sell,
+                        production * price_buy)
+        total = mc.sum()
+        weights = mc / total if total > 0 else np.full(mc.size, 1.0 / mc.size)
+        profit = weights * base * scale
+    _validate.finite_result(profit, "profits", _PROSUMER_CULPRITS)
+    return _labelled(profit, index, "marginal_contribution_profit")
 
 
 @numba.njit(cache=True)
@@ -278,16 +361,18 @@ def _fit_count_kernel(values, totals, sizes, orderings, limit):
     return count
 
 
-def _permutation_credit(values: np.ndarray, contributions: np.ndarray, limit: float,
-                        target: float) -> np.ndarray:
-    """Seed-000 permutation rule: credit ``contribution_i`` whenever ``i`` fits, rescale."""
+def _permutation_credit(values: np.ndarray, limit: float, target: float) -> np.ndarray:
+    """Seed-000 permutation rule: credit ``values_i`` whenever ``i`` fits, rescale to ``target``.
+
+    Meant for values scaled near 1 (the callers scale by a power of two).
+    """
     n = values.size
     totals = subset_sums(values)
     scale = np.abs(values).sum() + abs(limit) if np.isfinite(limit) else 0.0
     orderings = np.array([float(factorial(k) * factorial(n - k - 1)) for k in range(n)])
     count = _fit_count_kernel(values, totals, popcounts(n).astype(np.int64), orderings,
                               limit + 1e-12 * scale)
-    credit = contributions * count
+    credit = values * count
     if credit.sum() == 0:
         return np.zeros(n)
     return credit * target / credit.sum()
@@ -299,15 +384,23 @@ def demand_permutation_allocation(demand_kwh, available_kwh: float):
     Parameters
     ----------
     demand_kwh : array_like or pandas.Series, shape (n,)
-        Demand ``d_i >= 0`` of each node [kWh], ``n <= 25``.
+        Finite demand ``d_i >= 0`` of each node [kWh], ``1 <= n <= 25``.
     available_kwh : float
-        Energy ``E`` available to the community [kWh].
+        Energy ``E >= 0`` available to the community [kWh].
 
     Returns
     -------
     numpy.ndarray or pandas.Series, shape (n,)
         Energy allocated to each node [kWh]; sums to ``E`` (all zeros if no node's
         demand fits in ``E`` on its own, where the seed divides by zero).
+
+    Raises
+    ------
+    TypeError
+        If an argument is not numeric (strings, booleans, ``None``, a DataFrame).
+    ValueError
+        If ``demand_kwh`` is not a 1-D vector of 1 to 25 finite non-negative numbers
+        (or has duplicated labels), or ``available_kwh`` is negative or not finite.
 
     Notes
     -----
@@ -331,10 +424,12 @@ def demand_permutation_allocation(demand_kwh, available_kwh: float):
     >>> demand_permutation_allocation([6, 12, 15, 15], 78).tolist()
     [9.75, 19.5, 24.375, 24.375]
     """
-    demand = _member_values(demand_kwh, "demand_kwh")
-    available = _scalar(available_kwh, "available_kwh")
-    result = _permutation_credit(demand, demand, available, available)
-    return _like(result, demand_kwh, "demand_permutation")
+    demand, index = _validate.vector(demand_kwh, "demand_kwh", unit="kWh", nonneg=True,
+                                     max_size=MAX_GAME_PLAYERS)
+    available = _validate.nonnegative(available_kwh, "available_kwh", unit="kWh")
+    scale = _binary_scale(demand, available)
+    result = _permutation_credit(demand / scale, available / scale, available / scale)
+    return _labelled(result * scale, index, "demand_permutation")
 
 
 def surplus_deficit_allocation(supply_kwh, demand_kwh):
@@ -343,15 +438,24 @@ def surplus_deficit_allocation(supply_kwh, demand_kwh):
     Parameters
     ----------
     supply_kwh : array_like or pandas.Series, shape (n,)
-        Energy each node produces ``s_i >= 0`` [kWh], ``n <= 25``.
+        Finite energy each node produces ``s_i >= 0`` [kWh], ``1 <= n <= 25``.
     demand_kwh : array_like or pandas.Series, shape (n,)
-        Energy each node needs ``d_i >= 0`` [kWh].
+        Finite energy each node needs ``d_i >= 0`` [kWh]. Two Series are paired by
+        label (the order of ``supply_kwh`` is the node order).
 
     Returns
     -------
     numpy.ndarray or pandas.Series, shape (n,)
         Energy available to each node after the internal trade [kWh] (the seed's
         "utility"); the node's balance is this minus its demand.
+
+    Raises
+    ------
+    TypeError
+        If an argument is not numeric (strings, booleans, ``None``, a DataFrame).
+    ValueError
+        If a vector is not 1-D with 1 to 25 finite non-negative values, or the two
+        differ in length (or, as Series, in labels, or have duplicated labels).
 
     Notes
     -----
@@ -375,19 +479,15 @@ def surplus_deficit_allocation(supply_kwh, demand_kwh):
     >>> surplus_deficit_allocation([18, 15, 24], [5, 17, 29]).round(4).tolist()
     [11.0, 17.0, 29.0]
     """
-    supply = _member_values(supply_kwh, "supply_kwh")
-    demand = _member_values(demand_kwh, "demand_kwh")
-    if supply.shape != demand.shape:
-        raise ValueError(
-            f"demand_kwh: shape {demand.shape} differs from supply_kwh's {supply.shape}"
-        )
+    supply, demand, index = _paired_vectors(supply_kwh, "supply_kwh", demand_kwh, "demand_kwh",
+                                            unit="kWh", max_size=MAX_GAME_PLAYERS)
+    scale = _binary_scale(supply, demand)
+    supply, demand = supply / scale, demand / scale
     balance = supply - demand
     surplus, deficit = balance > 0, balance < 0
     volume = min(balance[surplus].sum(), -balance[deficit].sum())
     energy = supply.copy()
     if volume > 0:
-        signed = balance[deficit]
-        energy[deficit] += _permutation_credit(signed, signed, volume, volume)
-        excess = balance[surplus]
-        energy[surplus] -= _permutation_credit(excess, excess, np.inf, volume)
-    return _like(energy, supply_kwh, "energy_after_trade")
+        energy[deficit] += _permutation_credit(balance[deficit], volume, volume)
+        energy[surplus] -= _permutation_credit(balance[surplus], np.inf, volume)
+    return _labelled(energy * scale, index, "energy_after_trade")

@@ -17,13 +17,15 @@ two subset-sum tables of ``2**(n/2)`` entries each, so ``O(2**n)`` time and no e
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import numba
 import numpy as np
 import pandas as pd
 
-from lectoolkit.coalitions import member_series, n_players_of, subset_sums
+from lectoolkit import _validate
+from lectoolkit.coalitions import member_series, subset_sums
 from lectoolkit.shapley import validate_worths
 from lectoolkit.solvers import (
     SolverError,
@@ -35,6 +37,15 @@ from lectoolkit.solvers import (
 
 FULL_ENUMERATION_MAX_PLAYERS = 16
 """With ``method="auto"``, games up to this size get one LP row per coalition."""
+
+FULL_ENUMERATION_LIMIT = 20
+"""Largest game for which one LP row per coalition (``2**n - 2`` rows) is accepted."""
+
+LP_WORTH_RANGE = (1e-6, 1e12)
+"""Magnitudes ``max |v(S)|`` [money] the LPs are built for: the solvers work to absolute
+tolerances near ``1e-9`` and treat ``1e20`` as infinite. :func:`least_core` and
+:func:`nucleolus` solve games outside it scaled by a power of two (exact, and the
+solutions scale alike); :func:`build_least_core_model` refuses them."""
 
 _ROWS_PER_ROUND = 4
 """Row generation adds up to ``_ROWS_PER_ROUND * n`` violated coalitions per round."""
@@ -101,28 +112,50 @@ class CoreSolution:
 
 
 def _validate_game(worths) -> tuple[np.ndarray, int]:
-    arr = validate_worths(worths)
-    n = n_players_of(arr)
-    if n < 2:
-        raise ValueError("worths: the core family needs a game of at least 2 players")
-    return arr, n
+    """Dense worths of a game of ``n >= 2`` players, and ``n``."""
+    arr = validate_worths(worths, min_players=2)
+    return arr, arr.size.bit_length() - 1
 
 
-def _validate_allocation(allocation, n: int) -> np.ndarray:
-    x = np.ascontiguousarray(np.asarray(allocation, dtype=np.float64))
-    if x.shape != (n,):
-        raise ValueError(f"allocation: expected shape ({n},) for a {n}-player game, got {x.shape}")
-    if not np.isfinite(x).all():
-        raise ValueError("allocation: contains NaN or infinite values")
-    return x
+def _lp_shift(arr: np.ndarray) -> int:
+    """0 if ``max |v|`` is in :data:`LP_WORTH_RANGE` (or 0), else its power of two."""
+    peak = max(float(arr.max()), -float(arr.min()))
+    low, high = LP_WORTH_RANGE
+    return 0 if peak == 0.0 or low <= peak <= high else int(np.frexp(peak)[1])
 
 
-def _validate_method(method: str, n: int) -> str:
-    if method not in ("auto", "full", "rowgen"):
-        raise ValueError(f"method: expected 'auto', 'full' or 'rowgen', got {method!r}")
+def _validate_method(method, n: int) -> str:
+    method = _validate.choice(method, "method", ("auto", "full", "rowgen"))
     if method == "auto":
         return "full" if n <= FULL_ENUMERATION_MAX_PLAYERS else "rowgen"
+    if method == "full" and n > FULL_ENUMERATION_LIMIT:
+        raise ValueError(
+            f"method: 'full' would build 2**{n} - 2 LP rows for a {n}-player game (limit "
+            f"{FULL_ENUMERATION_LIMIT} players); use 'rowgen' or 'auto'"
+        )
     return method
+
+
+def _coalition_masks(value, name: str, n: int) -> list[int]:
+    """Distinct bitmasks of proper non-empty coalitions of ``n`` players, as ints."""
+    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
+        raise TypeError(f"{name}: expected an iterable of coalition bitmasks (int), got "
+                        f"{_validate.describe(value)}")
+    masks = _validate.vector(list(value), name, min_size=0)[0]
+    fraction = np.flatnonzero(masks != np.floor(masks))
+    if fraction.size:
+        raise ValueError(f"{name}: expected whole bitmasks, got {masks[fraction[0]]} at "
+                         f"{fraction[0]}")
+    grand = (1 << n) - 1
+    outside = np.flatnonzero((masks <= 0) | (masks >= grand))
+    if outside.size:
+        raise ValueError(
+            f"{name}: {masks[outside[0]]:.0f} is not a proper non-empty coalition of {n} "
+            f"players (expected 0 < mask < {grand})"
+        )
+    if np.unique(masks).size != masks.size:
+        raise ValueError(f"{name}: a coalition is listed twice; list each once")
+    return [int(s) for s in masks]
 
 
 @numba.njit(cache=True, parallel=True)
@@ -182,11 +215,14 @@ def in_core(worths, allocation, tol: float = 1e-9) -> CoreCheck:
     Parameters
     ----------
     worths : array_like, shape (2**n,)
-        Dense worths ``v(S)`` [money], ``n >= 2``.
+        Dense worths ``v(S)`` [money], ``n >= 2``, finite, ``v(∅) = 0`` (see
+        :func:`lectoolkit.shapley.validate_worths`).
     allocation : array_like, shape (n,)
-        Payoff ``x_i`` of each member [money].
+        Payoff ``x_i`` of each member [money], finite (any sign); a Series is taken in
+        its order (member ``i`` = position ``i``).
     tol : float
-        Absolute tolerance on efficiency and on each coalition's excess [money].
+        Absolute tolerance on efficiency and on each coalition's excess, a finite
+        number >= 0 [money].
 
     Returns
     -------
@@ -196,9 +232,14 @@ def in_core(worths, allocation, tol: float = 1e-9) -> CoreCheck:
 
     Raises
     ------
+    TypeError
+        If an argument is not numeric (None, strings, booleans, a DataFrame).
     ValueError
-        If ``worths`` is not a valid dense worth array, ``allocation`` has the wrong
-        shape or non-finite entries, or ``tol`` is negative.
+        If ``worths`` is not a valid dense worth array of at least 2 players,
+        ``allocation`` has a length other than ``n`` or non-finite entries, or ``tol``
+        is negative or not finite.
+    lectoolkit.ResultRangeError
+        If coalition sums or excesses leave float64's range.
 
     Notes
     -----
@@ -217,13 +258,17 @@ def in_core(worths, allocation, tol: float = 1e-9) -> CoreCheck:
     (False, 3, -0.25)
     """
     arr, n = _validate_game(worths)
-    x = _validate_allocation(allocation, n)
-    if not (np.isfinite(tol) and tol >= 0):
-        raise ValueError(f"tol: expected a non-negative number, got {tol}")
+    x = _validate.vector(allocation, "allocation", unit="money", size=n)[0]
+    tol = _validate.nonnegative(tol, "tol", unit="money")
+    with np.errstate(over="ignore", invalid="ignore"):  # refused just below
+        magnitude = np.abs(x).sum()
+        gap = float(x.sum() - arr[-1])
+    # with sum |x| finite no excess is NaN, and a +inf excess is never the minimum
+    _validate.finite_result([magnitude, gap], "coalition sums", "allocation and worths")
     masks, excesses = _scan_excesses(arr, n, x, np.zeros((0, n)))
     best = int(np.argmin(excesses))
-    gap = float(x.sum() - arr[-1])
     min_excess = float(excesses[best])
+    _validate.finite_result(min_excess, "the smallest excess", "allocation and worths")
     stable = abs(gap) <= tol and min_excess >= -tol
     return CoreCheck(bool(stable), gap, int(masks[best]), min_excess)
 
@@ -234,13 +279,16 @@ def build_least_core_model(worths, coalitions=None, fixed=None):
     Parameters
     ----------
     worths : array_like, shape (2**n,)
-        Dense worths ``v(S)`` [money].
+        Dense worths ``v(S)`` [money], ``n >= 2``, ``v(∅) = 0``, magnitudes within
+        :data:`LP_WORTH_RANGE`.
     coalitions : iterable of int, optional
-        Bitmasks of the coalitions that get a row ``x(S) - epsilon >= v(S)``; by
-        default every coalition other than the empty and grand ones.
+        Bitmasks of the coalitions that get a row ``x(S) - epsilon >= v(S)``, each a
+        whole number ``0 < S < 2**n - 1``, each once, at least one; by default every
+        coalition other than the empty and grand ones (up to
+        :data:`FULL_ENUMERATION_LIMIT` players).
     fixed : dict of int to float, optional
-        Coalitions settled by earlier nucleolus stages, ``mask -> e``: rows
-        ``x(S) = v(S) + e``.
+        Coalitions settled by earlier nucleolus stages, ``mask -> e`` [money] (masks as
+        in ``coalitions``, finite ``e``): rows ``x(S) = v(S) + e``.
 
     Returns
     -------
@@ -248,6 +296,17 @@ def build_least_core_model(worths, coalitions=None, fixed=None):
         Variables ``x[i]`` (free) and ``epsilon``; objective ``max epsilon``;
         constraints ``efficiency`` (``x(N) = v(N)``), ``rows[S]``, ``fixed_rows[S]``;
         an import suffix ``dual``. Solve it with :func:`lectoolkit.solvers.solve`.
+
+    Raises
+    ------
+    TypeError
+        If ``worths`` is not numeric, ``coalitions`` not an iterable of numbers, or
+        ``fixed`` not a dict of numbers.
+    ValueError
+        If ``worths`` is not a valid dense worth array (see :func:`in_core`) or out of
+        :data:`LP_WORTH_RANGE`, a mask is not a proper non-empty coalition, is listed
+        twice or is not whole, ``coalitions`` is empty, a fixed excess is not finite,
+        or the default rows would exceed :data:`FULL_ENUMERATION_LIMIT` players.
 
     Notes
     -----
@@ -261,17 +320,42 @@ def build_least_core_model(worths, coalitions=None, fixed=None):
     >>> solve(model).objective
     1.0
     """
-    pyo = _import_pyomo()
     arr, n = _validate_game(worths)
-    grand = (1 << n) - 1
+    if _lp_shift(arr):
+        low, high = LP_WORTH_RANGE
+        raise ValueError(
+            f"worths: largest |v(S)| is {max(arr.max(), -arr.min()):.3g} [money]; the LP "
+            "solvers work to absolute tolerances near 1e-9 and treat 1e20 as infinite, so "
+            f"the model needs worths of magnitude between {low:g} and {high:g}; rescale "
+            "them (least_core and nucleolus do it themselves)"
+        )
     if coalitions is None:
-        coalitions = range(1, grand)
-    masks = [int(s) for s in coalitions]
-    fixed = {int(s): float(e) for s, e in (fixed or {}).items()}
-    for name, group in (("coalitions", masks), ("fixed", list(fixed))):
-        bad = [s for s in group if not 0 < s < grand]
-        if bad:
-            raise ValueError(f"{name}: {bad[0]} is not a proper non-empty coalition of {n} players")
+        if n > FULL_ENUMERATION_LIMIT:
+            raise ValueError(
+                f"coalitions: the default, every proper coalition, is 2**{n} - 2 rows "
+                f"(limit {FULL_ENUMERATION_LIMIT} players); pass the rows to build"
+            )
+        masks = list(range(1, (1 << n) - 1))
+    else:
+        masks = _coalition_masks(coalitions, "coalitions", n)
+        if not masks:
+            raise ValueError("coalitions: expected at least one coalition (with no row the "
+                             "LP is unbounded)")
+    if fixed is None:
+        fixed = {}
+    elif not isinstance(fixed, Mapping):
+        raise TypeError(f"fixed: expected a dict of coalition bitmask to excess [money], got "
+                        f"{_validate.describe(fixed)}")
+    elif fixed:
+        excesses = _validate.vector(list(fixed.values()), "fixed", unit="money")[0]
+        fixed = dict(zip(_coalition_masks(fixed.keys(), "fixed", n), excesses.tolist(),
+                         strict=True))
+    return _least_core_model(arr, n, masks, fixed)
+
+
+def _least_core_model(arr: np.ndarray, n: int, masks: list[int], fixed: dict[int, float]):
+    """:func:`build_least_core_model` on validated inputs."""
+    pyo = _import_pyomo()
     model = pyo.ConcreteModel(name="least_core")
     model.members = pyo.RangeSet(0, n - 1)
     model.x = pyo.Var(model.members)
@@ -331,7 +415,7 @@ def _initial_rows(n, basis, method, carried):
 
 def _solve_stage(arr, n, rows, fixed, basis, solver, tol):
     """One least-core LP over the free coalitions, generating rows until none is violated."""
-    model = build_least_core_model(arr, rows, fixed)
+    model = _least_core_model(arr, n, rows, fixed)
     in_model = set(rows)
     n_lps = 0
     while True:
@@ -353,6 +437,11 @@ def _core_family(worths, solver, method, players, stages):
     arr, n = _validate_game(worths)
     method = _validate_method(method, n)
     name = resolve_solver(solver)
+    if players is not None:
+        players = _validate.labels(players, "players", n)
+    shift = _lp_shift(arr)
+    if shift:
+        arr = np.ldexp(arr, -shift)
     tol = 1e-9 * max(1.0, float(np.abs(arr).max()))
     fixed: dict[int, float] = {}
     basis = _complement_basis([], n)
@@ -385,8 +474,12 @@ def _core_family(worths, solver, method, players, stages):
         carried = [s for s in model.coalitions if s not in fixed]
     if stages != "first":
         x = _settle(arr, n, fixed)
+    x = np.ldexp(x, shift)
+    epsilons = np.ldexp(epsilons, shift)
+    _validate.finite_result(np.append(x, epsilons), "the allocation and excesses", "worths")
     allocation = x if players is None else member_series(x, players)
-    return CoreSolution(allocation, tuple(epsilons), name, solver_version(name), n_lps, max_rows)
+    return CoreSolution(allocation, tuple(epsilons.tolist()), name, solver_version(name),
+                        n_lps, max_rows)
 
 
 def _settle(arr, n, fixed):
@@ -403,15 +496,17 @@ def least_core(worths, solver: str = "auto", *, method: str = "auto", players=No
     Parameters
     ----------
     worths : array_like, shape (2**n,)
-        Dense worths ``v(S)`` [money], ``n >= 2``.
+        Dense worths ``v(S)`` [money], ``n >= 2``, finite, ``v(∅) = 0``; games whose
+        largest magnitude lies outside :data:`LP_WORTH_RANGE` are solved scaled.
     solver : {"auto", "highs", "glpk", "cbc"}
         LP solver, see :func:`lectoolkit.solvers.resolve_solver`.
     method : {"auto", "full", "rowgen"}
-        ``"full"``: one row per coalition; ``"rowgen"``: row generation with the
-        numba separation scan; ``"auto"``: full up to
-        :data:`FULL_ENUMERATION_MAX_PLAYERS` members.
+        ``"full"``: one row per coalition (up to :data:`FULL_ENUMERATION_LIMIT`
+        members); ``"rowgen"``: row generation with the numba separation scan;
+        ``"auto"``: full up to :data:`FULL_ENUMERATION_MAX_PLAYERS` members.
     players : sequence, optional
-        Member labels; the allocation is then a :class:`pandas.Series`.
+        ``n`` distinct member labels (not a string or a set); the allocation is then a
+        :class:`pandas.Series`.
 
     Returns
     -------
@@ -421,8 +516,13 @@ def least_core(worths, solver: str = "auto", *, method: str = "auto", players=No
 
     Raises
     ------
+    TypeError
+        ``worths`` not numeric, ``solver`` or ``method`` not a string, ``players`` not
+        a sequence of hashable labels.
     ValueError
-        Invalid ``worths``, ``method`` or ``players``.
+        Invalid ``worths`` (see :func:`in_core`), unknown ``solver`` or ``method``,
+        ``"full"`` beyond :data:`FULL_ENUMERATION_LIMIT` players, ``players`` of the
+        wrong length or repeated. All are checked before any LP is built.
     lectoolkit.solvers.SolverError
         No solver installed, or the LP did not solve to optimality.
 
@@ -460,13 +560,13 @@ def nucleolus(worths, solver: str = "auto", *, method: str = "auto", players=Non
     Parameters
     ----------
     worths : array_like, shape (2**n,)
-        Dense worths ``v(S)`` [money], ``n >= 2``.
+        Dense worths ``v(S)`` [money], as in :func:`least_core`.
     solver : {"auto", "highs", "glpk", "cbc"}
         LP solver, see :func:`lectoolkit.solvers.resolve_solver`.
     method : {"auto", "full", "rowgen"}
         As in :func:`least_core`.
     players : sequence, optional
-        Member labels; the allocation is then a :class:`pandas.Series`.
+        As in :func:`least_core`.
 
     Returns
     -------
@@ -476,8 +576,8 @@ def nucleolus(worths, solver: str = "auto", *, method: str = "auto", players=Non
 
     Raises
     ------
-    ValueError
-        Invalid ``worths``, ``method`` or ``players``.
+    TypeError, ValueError
+        As :func:`least_core`.
     lectoolkit.solvers.SolverError
         No solver installed, or an LP did not solve to optimality.
 

@@ -11,54 +11,60 @@ from __future__ import annotations
 
 import numpy as np
 
-from lectoolkit.coalitions import check_n_players, subset_sums
+from lectoolkit import _validate
+from lectoolkit.coalitions import subset_sums
 
 MAX_GAME_PLAYERS = 25
 """Largest number of members a builder accepts (a 2**25 worth array is 256 MB)."""
 
-
-def _member_values(values, name: str, *, nonnegative: bool = True) -> np.ndarray:
-    """Validate a per-member vector and return it as contiguous float64."""
-    arr = np.ascontiguousarray(np.asarray(values, dtype=np.float64))
-    if arr.ndim != 1 or arr.size == 0:
-        raise ValueError(f"{name}: expected a non-empty 1-D array (one value per member), "
-                         f"got shape {arr.shape}")
-    check_n_players(arr.size, limit=MAX_GAME_PLAYERS)
-    if not np.isfinite(arr).all():
-        raise ValueError(f"{name}: contains NaN or infinite values")
-    if nonnegative and (arr < 0).any():
-        raise ValueError(f"{name}: expected non-negative values, got min {arr.min()}")
-    return arr
+_PROSUMER_CULPRITS = "consumption_kwh, production_kwh, price_buy_per_kwh, price_sell_per_kwh"
+"""The arguments whose size can make a prosumer game or rule overflow."""
 
 
-def _scalar(value, name: str, *, nonnegative: bool = True) -> float:
-    """Validate a finite (optionally non-negative) scalar."""
-    if np.ndim(value) != 0:
-        raise ValueError(f"{name}: expected a scalar, got shape {np.shape(value)}")
-    number = float(value)
-    if not np.isfinite(number):
-        raise ValueError(f"{name}: expected a finite number, got {number}")
-    if nonnegative and number < 0:
-        raise ValueError(f"{name}: expected a non-negative number, got {number}")
-    return number
+def _binary_scale(*arrays) -> float:
+    """Power of two ``s`` with ``max |a| / s`` in ``[1, 2)`` (1 when every value is 0).
+
+    Dividing by ``s`` (and multiplying back) is exact, so a computation that is linear
+    in the arrays runs on values near 1: sums of huge values cannot overflow and
+    subnormal values keep their precision, with the same rounding as unscaled.
+    """
+    largest = max(float(np.max(np.abs(a), initial=0.0)) for a in arrays)
+    if largest == 0.0:
+        return 1.0
+    return float(np.ldexp(1.0, np.frexp(largest)[1] - 1))
+
+
+def _paired_vectors(first, first_name: str, second, second_name: str, *, unit: str,
+                    max_size: int | None = None):
+    """Two non-negative per-member vectors of one length; Series are paired by label.
+
+    Returns ``(first, second, index)`` with ``index`` the labels of the first Series
+    among the two (``None`` when neither is one).
+    """
+    a, index = _validate.vector(first, first_name, unit=unit, nonneg=True, max_size=max_size)
+    second = _validate.align(first, first_name, second, second_name)
+    b, second_index = _validate.vector(second, second_name, unit=unit, nonneg=True,
+                                       max_size=max_size)
+    if b.size != a.size:
+        raise ValueError(f"{second_name}: shape {b.shape} differs from {first_name}'s {a.shape}")
+    return a, b, index if index is not None else second_index
 
 
 def _prosumer_inputs(consumption_kwh, production_kwh, price_buy_per_kwh, price_sell_per_kwh,
-                     share_sold):
-    """Validate the inputs of the seed-000 prosumer games and rules."""
-    consumption = _member_values(consumption_kwh, "consumption_kwh")
-    production = _member_values(production_kwh, "production_kwh")
-    if consumption.shape != production.shape:
-        raise ValueError(
-            f"production_kwh: shape {production.shape} differs from consumption_kwh's "
-            f"{consumption.shape}"
-        )
-    price_buy = _scalar(price_buy_per_kwh, "price_buy_per_kwh")
-    price_sell = _scalar(price_sell_per_kwh, "price_sell_per_kwh")
-    share = _scalar(share_sold, "share_sold")
-    if share > 1:
-        raise ValueError(f"share_sold: expected a share in [0, 1], got {share}")
-    return consumption, production, price_buy, price_sell, share
+                     share_sold, max_size: int | None = None):
+    """Validate the inputs of the seed-000 prosumer games and rules.
+
+    Returns ``(consumption, production, price_buy, price_sell, share, index)``.
+    """
+    consumption, production, index = _paired_vectors(
+        consumption_kwh, "consumption_kwh", production_kwh, "production_kwh", unit="kWh",
+        max_size=max_size,
+    )
+    price_buy = _validate.nonnegative(price_buy_per_kwh, "price_buy_per_kwh", unit="money/kWh")
+    price_sell = _validate.nonnegative(price_sell_per_kwh, "price_sell_per_kwh",
+                                       unit="money/kWh")
+    share = _validate.share(share_sold, "share_sold")
+    return consumption, production, price_buy, price_sell, share, index
 
 
 def additive_worths(values) -> np.ndarray:
@@ -67,12 +73,22 @@ def additive_worths(values) -> np.ndarray:
     Parameters
     ----------
     values : array_like, shape (n,)
-        Stand-alone worth ``a_i`` of each member [money]; any sign.
+        Finite stand-alone worth ``a_i`` of each member [money], any sign,
+        ``1 <= n <= 25``.
 
     Returns
     -------
     numpy.ndarray, shape (2**n,)
         ``worths[S]`` [money].
+
+    Raises
+    ------
+    TypeError
+        If ``values`` is not numeric (strings, booleans, ``None``, a DataFrame).
+    ValueError
+        If ``values`` is not a 1-D vector of 1 to 25 finite numbers.
+    lectoolkit._validate.ResultRangeError
+        (a ``ValueError``) If a coalition's worth exceeds the float64 range.
 
     Notes
     -----
@@ -84,7 +100,10 @@ def additive_worths(values) -> np.ndarray:
     >>> additive_worths([1.0, 2.0]).tolist()
     [0.0, 1.0, 2.0, 3.0]
     """
-    return subset_sums(_member_values(values, "values", nonnegative=False))
+    arr, _ = _validate.vector(values, "values", unit="money", max_size=MAX_GAME_PLAYERS)
+    worths = subset_sums(arr)
+    _validate.finite_result(worths, "coalition worths", "values")
+    return worths
 
 
 def glove_worths(n_left: int, n_right: int) -> np.ndarray:
@@ -94,12 +113,20 @@ def glove_worths(n_left: int, n_right: int) -> np.ndarray:
     ----------
     n_left, n_right : int
         Members ``0 .. n_left-1`` each own one left glove, the next ``n_right`` each
-        own one right glove; a pair is worth 1.
+        own one right glove; a pair is worth 1. Counts ``>= 0`` with
+        ``1 <= n_left + n_right <= 25``.
 
     Returns
     -------
     numpy.ndarray, shape (2**(n_left + n_right),)
         ``v(S) = min(#left in S, #right in S)``.
+
+    Raises
+    ------
+    TypeError
+        If a count is not an integer (a bool, a string, ``None`` ...).
+    ValueError
+        If a count is negative or fractional, or the total is 0 or above 25.
 
     Notes
     -----
@@ -112,13 +139,17 @@ def glove_worths(n_left: int, n_right: int) -> np.ndarray:
     >>> glove_worths(1, 2).tolist()
     [0.0, 0.0, 0.0, 1.0, 0.0, 1.0, 0.0, 1.0]
     """
-    for name, count in (("n_left", n_left), ("n_right", n_right)):
-        if int(count) != count or count < 0:
-            raise ValueError(f"{name}: expected a non-negative integer, got {count!r}")
-    n = check_n_players(int(n_left) + int(n_right), limit=MAX_GAME_PLAYERS)
+    left = _validate.integer(n_left, "n_left", minimum=0)
+    right = _validate.integer(n_right, "n_right", minimum=0)
+    n = left + right
+    if not 1 <= n <= MAX_GAME_PLAYERS:
+        raise ValueError(
+            f"n_left and n_right: expected 1 to {MAX_GAME_PLAYERS} members in all, got "
+            f"n_left + n_right = {n}"
+        )
     side = np.zeros((n, 2))
-    side[: int(n_left), 0] = 1.0
-    side[int(n_left):, 1] = 1.0
+    side[:left, 0] = 1.0
+    side[left:, 1] = 1.0
     counts = subset_sums(side)
     return np.minimum(counts[:, 0], counts[:, 1])
 
@@ -129,20 +160,30 @@ def bankruptcy_worths(estate, claims) -> np.ndarray:
     Parameters
     ----------
     estate : float
-        Estate ``E`` to divide [money or kWh]; at most the total claim.
+        Estate ``E >= 0`` to divide [money or kWh]; at most the total claim.
     claims : array_like, shape (n,)
-        Claims ``c_i >= 0`` [same unit].
+        Finite claims ``c_i >= 0`` [same unit], ``1 <= n <= 25``.
 
     Returns
     -------
     numpy.ndarray, shape (2**n,)
         What coalition ``S`` is sure to get after paying everyone outside in full.
 
+    Raises
+    ------
+    TypeError
+        If ``estate`` is not a real number or ``claims`` is not numeric (strings,
+        booleans, ``None``, a DataFrame).
+    ValueError
+        If ``estate`` is negative, not finite or above the total claim, or ``claims``
+        is not a 1-D vector of 1 to 25 finite non-negative numbers.
+
     Notes
     -----
     O'Neill (1982). Its nucleolus is the Talmud rule (Aumann & Maschler, 1985; see
     :func:`lectoolkit.allocation.talmud_rule`) and its Shapley value is the
-    random-arrival rule.
+    random-arrival rule. The claims outside ``S`` are summed directly (the claims of
+    the complement), so huge claims cannot overflow into a wrong worth.
 
     References
     ----------
@@ -155,12 +196,23 @@ def bankruptcy_worths(estate, claims) -> np.ndarray:
     >>> bankruptcy_worths(200, [100, 200, 300]).tolist()
     [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 100.0, 200.0]
     """
-    claims = _member_values(claims, "claims")
-    estate = _scalar(estate, "estate")
-    if estate > claims.sum() * (1 + 1e-12):
-        raise ValueError(f"estate: {estate} exceeds the total claim {claims.sum()}")
-    inside = subset_sums(claims)
-    return np.maximum(0.0, estate - (claims.sum() - inside))
+    estate = _validate.nonnegative(estate, "estate", unit="money")
+    c, _ = _validate.vector(claims, "claims", unit="money", nonneg=True,
+                            max_size=MAX_GAME_PLAYERS)
+    _check_estate(estate, c)
+    # the complement of bitmask S is 2**n - 1 - S: the sums in reverse order
+    outside = subset_sums(c)[::-1]
+    return np.maximum(0.0, estate - outside)
+
+
+def _check_estate(estate: float, claims: np.ndarray) -> None:
+    """Refuse an estate above the total claim (up to a relative 1e-12)."""
+    scale = _binary_scale(claims)
+    total = (claims / scale).sum()
+    if estate / scale > total * (1 + 1e-12):
+        raise ValueError(
+            f"estate: {estate} exceeds the total claim sum(claims) = {total * scale}"
+        )
 
 
 def demand_worths(demand_kwh, available_kwh) -> np.ndarray:
@@ -169,14 +221,22 @@ def demand_worths(demand_kwh, available_kwh) -> np.ndarray:
     Parameters
     ----------
     demand_kwh : array_like, shape (n,)
-        Demand ``d_i >= 0`` of each node [kWh].
+        Finite demand ``d_i >= 0`` of each node [kWh], ``1 <= n <= 25``.
     available_kwh : float
-        Energy ``E`` available to the community [kWh].
+        Energy ``E >= 0`` available to the community [kWh].
 
     Returns
     -------
     numpy.ndarray, shape (2**n,)
         Demand of ``S`` that the available energy can serve [kWh].
+
+    Raises
+    ------
+    TypeError
+        If an argument is not numeric (strings, booleans, ``None``, a DataFrame).
+    ValueError
+        If ``available_kwh`` is negative or not finite, or ``demand_kwh`` is not a 1-D
+        vector of 1 to 25 finite non-negative numbers.
 
     Notes
     -----
@@ -191,8 +251,10 @@ def demand_worths(demand_kwh, available_kwh) -> np.ndarray:
     >>> demand_worths([6, 12], 15).tolist()
     [0.0, 6.0, 12.0, 15.0]
     """
-    demand = _member_values(demand_kwh, "demand_kwh")
-    available = _scalar(available_kwh, "available_kwh")
+    demand, _ = _validate.vector(demand_kwh, "demand_kwh", unit="kWh", nonneg=True,
+                                 max_size=MAX_GAME_PLAYERS)
+    available = _validate.nonnegative(available_kwh, "available_kwh", unit="kWh")
+    # a coalition demand that overflows to inf is above E: min gives E, as it should
     return np.minimum(subset_sums(demand), available)
 
 
@@ -207,23 +269,36 @@ def savings_worths(
 
     Parameters
     ----------
-    consumption_kwh : array_like, shape (n,)
-        Energy consumed by each member over the period, ``El`` [kWh].
-    production_kwh : array_like, shape (n,)
-        Energy produced by each member, ``Ep`` [kWh].
+    consumption_kwh : array_like or pandas.Series, shape (n,)
+        Energy consumed by each member over the period, ``El >= 0`` [kWh],
+        ``1 <= n <= 25``.
+    production_kwh : array_like or pandas.Series, shape (n,)
+        Energy produced by each member, ``Ep >= 0`` [kWh]. Two Series are paired by
+        label (the order of ``consumption_kwh`` is the member order).
     price_buy_per_kwh : float
-        Grid purchase price ``Cg`` [money/kWh].
+        Grid purchase price ``Cg >= 0`` [money/kWh].
     price_sell_per_kwh : float
-        Price paid by the aggregator for exported energy ``Cr`` [money/kWh].
+        Price paid by the aggregator for exported energy ``Cr >= 0`` [money/kWh].
     share_sold : float
-        Share ``delta`` of an exported surplus the aggregator buys (0-1); the rest is
-        curtailed.
+        Share ``delta`` of an exported surplus the aggregator buys, in [0, 1] [-]; the
+        rest is curtailed.
 
     Returns
     -------
     numpy.ndarray, shape (2**n,)
         ``v(S) = sum_{i in S} c(x_i) - c(x(S))`` [money]: what ``S`` saves by netting
         its members' energy before dealing with the grid.
+
+    Raises
+    ------
+    TypeError
+        If an argument is not numeric (strings, booleans, ``None``, a DataFrame).
+    ValueError
+        If an energy vector is not 1-D with 1 to 25 finite non-negative values, the two
+        differ in length (or, as Series, in labels, or have duplicated labels), a price
+        is negative or not finite, or ``share_sold`` is outside [0, 1].
+    lectoolkit._validate.ResultRangeError
+        (a ``ValueError``) If a worth exceeds the float64 range.
 
     Notes
     -----
@@ -243,15 +318,21 @@ def savings_worths(
     >>> savings_worths([200, 100], [100, 200], 0.12, 0.15, 0.5).round(2).tolist()
     [0.0, 0.0, 0.0, 4.5]
     """
-    consumption, production, price_buy, price_sell, share = _prosumer_inputs(
-        consumption_kwh, production_kwh, price_buy_per_kwh, price_sell_per_kwh, share_sold
+    consumption, production, price_buy, price_sell, share, _ = _prosumer_inputs(
+        consumption_kwh, production_kwh, price_buy_per_kwh, price_sell_per_kwh, share_sold,
+        max_size=MAX_GAME_PLAYERS,
     )
-    net = consumption - production
+    # the game is linear in energy: compute on energies scaled near 1 (exactly)
+    scale = _binary_scale(consumption, production)
+    net = (consumption - production) / scale
 
     def cost(x):
         return price_buy * np.maximum(x, 0.0) - share * price_sell * np.maximum(-x, 0.0)
 
-    return subset_sums(cost(net)) - cost(subset_sums(net))
+    with np.errstate(over="ignore", invalid="ignore"):  # refused just below
+        worths = (subset_sums(cost(net)) - cost(subset_sums(net))) * scale
+    _validate.finite_result(worths, "coalition savings", _PROSUMER_CULPRITS)
+    return worths
 
 
 def nrgx_coalition_worths(export_kwh, total_export_kwh, total_consumption_kwh,
@@ -265,20 +346,33 @@ def nrgx_coalition_worths(export_kwh, total_export_kwh, total_consumption_kwh,
     Parameters
     ----------
     export_kwh : array_like, shape (n_members,)
-        Export of each coalition member in the period [kWh].
+        Export ``x_i >= 0`` of each coalition member in the period [kWh],
+        ``1 <= n_members <= 25``.
     total_export_kwh, total_consumption_kwh : float
-        Market totals ``t_p`` and ``t_c`` of the period [kWh].
+        Market totals ``t_p >= 0`` and ``t_c >= 0`` of the period [kWh].
     max_price_per_kwh : float
-        Payment price ``q`` [money/kWh].
+        Payment price ``q >= 0`` [money/kWh].
     a_kwh2 : float
-        Width of the payment bell [kWh²].
+        Width of the payment bell, ``a > 0`` [kWh²].
     n : float, default 1
-        Payment exponent.
+        Payment exponent, ``n > 0`` [-].
 
     Returns
     -------
     numpy.ndarray, shape (2**n_members,)
         Worths [money], bitmask-indexed.
+
+    Raises
+    ------
+    TypeError
+        If an argument is not numeric (strings, booleans, ``None``, a DataFrame, a
+        vector where a number is expected).
+    ValueError
+        If ``export_kwh`` is not a 1-D vector of 1 to 25 finite non-negative values, a
+        total or the price is negative or not finite, or ``a_kwh2`` or ``n`` is not a
+        positive finite number.
+    lectoolkit._validate.ResultRangeError
+        (a ``ValueError``) If a coalition's export or payment exceeds the float64 range.
 
     Examples
     --------
@@ -287,6 +381,13 @@ def nrgx_coalition_worths(export_kwh, total_export_kwh, total_consumption_kwh,
     """
     from lectoolkit.nrgx import payment
 
-    export = _member_values(export_kwh, "export_kwh")
-    return payment(subset_sums(export), total_export_kwh, total_consumption_kwh,
-                   max_price_per_kwh, a_kwh2, n)
+    export, _ = _validate.vector(export_kwh, "export_kwh", unit="kWh", nonneg=True,
+                                 max_size=MAX_GAME_PLAYERS)
+    totals = [_validate.nonnegative(value, name, unit="kWh") for name, value in (
+        ("total_export_kwh", total_export_kwh), ("total_consumption_kwh", total_consumption_kwh))]
+    price = _validate.nonnegative(max_price_per_kwh, "max_price_per_kwh", unit="money/kWh")
+    a = _validate.positive(a_kwh2, "a_kwh2", unit="kWh²")
+    exponent = _validate.positive(n, "n", unit="-")
+    coalition_export = subset_sums(export)
+    _validate.finite_result(coalition_export, "coalition exports", "export_kwh")
+    return payment(coalition_export, *totals, price, a, exponent)

@@ -4,6 +4,12 @@ All functions take the :class:`~lectoolkit.settlement.SettlementResult` objects 
 by :func:`lectoolkit.settle`, keyed by a label of the caller's choice (e.g.
 ``{"conventional": r0, "mmr": r1}``), and return pandas objects: members or mechanisms
 on the index, one column per quantity.
+
+Inputs are checked by :mod:`lectoolkit._validate`: ``TypeError`` for the wrong kind of
+object (not a mapping, not a :class:`~lectoolkit.settlement.SettlementResult`, not a
+DataFrame), ``ValueError`` naming the argument for a wrong value (an empty mapping,
+results of different communities, an unknown baseline, NaN or infinite bills, totals that
+leave float64's range).
 """
 
 from __future__ import annotations
@@ -13,22 +19,53 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from lectoolkit import _validate
 from lectoolkit.settlement import SettlementResult
 
 BUDGET_RTOL = 1e-9
-"""Relative tolerance of :func:`money_identity`'s ``budget_balanced`` flag."""
+"""Relative tolerance of :func:`money_identity`'s ``budget_balanced`` flag, applied to the
+gross money flows (sum of absolute bills and absolute per-step grid costs)."""
 
 
 def _check_results(results) -> Mapping[str, SettlementResult]:
-    if not isinstance(results, Mapping) or not results:
-        raise ValueError("results: expected a non-empty mapping label -> SettlementResult")
+    """A non-empty mapping of string labels to settlements of the same members."""
+    if not isinstance(results, Mapping):
+        raise TypeError(
+            "results: expected a mapping label -> SettlementResult, got "
+            f"{_validate.describe(results)}"
+        )
+    if not results:
+        raise ValueError("results: expected at least one SettlementResult, got an empty mapping")
     for label, res in results.items():
+        if not isinstance(label, str):
+            raise TypeError(f"results: labels must be strings, got {_validate.describe(label)}")
         if not isinstance(res, SettlementResult):
-            raise ValueError(f"results: entry {label!r} is not a SettlementResult")
-    members = [r.bills.index for r in results.values()]
-    if any(not m.equals(members[0]) for m in members[1:]):
-        raise ValueError("results: the results do not share the same members")
+            raise TypeError(
+                f"results: entry {label!r} is not a SettlementResult, got "
+                f"{_validate.describe(res)}"
+            )
+    first, *others = results
+    for label in others:
+        if not results[label].bills.index.equals(results[first].bills.index):
+            raise ValueError(
+                f"results: entry {label!r} does not have the members of entry {first!r}; the "
+                "results do not share the same members"
+            )
     return results
+
+
+def _check_bills(bills, baseline) -> tuple[np.ndarray, int]:
+    """``bills`` as finite float64 (members x mechanisms) and the baseline's column."""
+    if not isinstance(bills, pd.DataFrame):
+        raise TypeError(
+            "bills: expected a DataFrame (members x mechanisms), see bills_table; got "
+            f"{_validate.describe(bills)}"
+        )
+    arr, _, columns = _validate.matrix(bills, "bills", unit="money")
+    baseline = _validate.text(baseline, "baseline")
+    if baseline not in columns:
+        raise ValueError(f"baseline: {baseline!r} is not a column of bills {list(columns)}")
+    return arr, columns.get_loc(baseline)
 
 
 def bills_table(results: Mapping[str, SettlementResult]) -> pd.DataFrame:
@@ -37,12 +74,21 @@ def bills_table(results: Mapping[str, SettlementResult]) -> pd.DataFrame:
     Parameters
     ----------
     results : mapping of str to SettlementResult
-        Settlements of the same community, keyed by a label.
+        Settlements of the same community (same members), keyed by a string label; at
+        least one.
 
     Returns
     -------
     pandas.DataFrame, shape (n_members, n_results)
         ``bills[member, label]`` [money]; negative = net revenue.
+
+    Raises
+    ------
+    TypeError
+        ``results`` is not a mapping, a label is not a string or an entry is not a
+        SettlementResult.
+    ValueError
+        An empty mapping; results whose members differ.
 
     Examples
     --------
@@ -62,23 +108,14 @@ def bills_table(results: Mapping[str, SettlementResult]) -> pd.DataFrame:
     return table
 
 
-def _baseline_bills(bills: pd.DataFrame, baseline: str) -> pd.Series:
-    if not isinstance(bills, pd.DataFrame):
-        raise ValueError("bills: expected a DataFrame (members x mechanisms), see bills_table")
-    if baseline not in bills.columns:
-        raise ValueError(f"baseline: {baseline!r} is not a column of bills {list(bills.columns)}")
-    if not np.isfinite(bills.to_numpy(dtype=np.float64)).all():
-        raise ValueError("bills: contains NaN or infinite values")
-    return bills[baseline]
-
-
 def savings(bills: pd.DataFrame, baseline: str = "conventional") -> pd.DataFrame:
     """Savings of every member relative to a baseline mechanism.
 
     Parameters
     ----------
     bills : pandas.DataFrame, shape (n_members, n_mechanisms)
-        As returned by :func:`bills_table` [money].
+        As returned by :func:`bills_table`: finite numbers, unique labels, at least one
+        member and one mechanism [money].
     baseline : str, default "conventional"
         Column to compare with.
 
@@ -87,14 +124,26 @@ def savings(bills: pd.DataFrame, baseline: str = "conventional") -> pd.DataFrame
     pandas.DataFrame
         ``baseline bill - bill`` [money]; positive = the member pays less.
 
+    Raises
+    ------
+    TypeError
+        ``bills`` is not a DataFrame or has a non-numeric column; ``baseline`` is not a
+        string.
+    ValueError
+        Empty ``bills``, NaN or infinite bills, duplicated labels; ``baseline`` not a
+        column; :class:`lectoolkit.ResultRangeError` when a saving overflows.
+
     Examples
     --------
     >>> bills = pd.DataFrame({"conventional": [20.0, -4.0], "mmr": [17.0, -7.0]})
     >>> savings(bills)["mmr"].tolist()
     [3.0, 3.0]
     """
-    base = _baseline_bills(bills, baseline)
-    return (-bills).add(base, axis=0)
+    arr, base = _check_bills(bills, baseline)
+    with np.errstate(over="ignore"):  # refused just below
+        saved = arr[:, [base]] - arr
+    _validate.finite_result(saved, "savings", "bills")
+    return pd.DataFrame(saved, index=bills.index, columns=bills.columns)
 
 
 def individual_rationality(bills: pd.DataFrame, baseline: str = "conventional", *,
@@ -104,17 +153,23 @@ def individual_rationality(bills: pd.DataFrame, baseline: str = "conventional", 
     Parameters
     ----------
     bills : pandas.DataFrame, shape (n_members, n_mechanisms)
-        As returned by :func:`bills_table` [money].
+        As returned by :func:`bills_table` (as for :func:`savings`) [money].
     baseline : str, default "conventional"
         Column to compare with.
     tol_money : float, default 1e-9
-        Saving above ``-tol_money`` counts as not worse off [money].
+        Saving at or above ``-tol_money`` counts as not worse off, ``>= 0`` [money].
 
     Returns
     -------
     pandas.DataFrame of bool
-        True where the member's bill does not exceed its baseline bill; a mechanism is
-        individually rational when its column is all True.
+        True where the member's bill does not exceed its baseline bill by more than
+        ``tol_money``; a mechanism is individually rational when its column is all True.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`savings`; and for a ``tol_money`` that is not a finite number ``>= 0``.
+        Huge bills are compared exactly (no overflow refusal).
 
     Examples
     --------
@@ -122,9 +177,11 @@ def individual_rationality(bills: pd.DataFrame, baseline: str = "conventional", 
     >>> individual_rationality(bills)["x"].tolist()
     [False, True]
     """
-    if not (np.isfinite(tol_money) and tol_money >= 0):
-        raise ValueError(f"tol_money: must be a non-negative number, got {tol_money!r}")
-    return savings(bills, baseline) >= -tol_money
+    tol = _validate.nonnegative(tol_money, "tol_money", unit="money")
+    arr, base = _check_bills(bills, baseline)
+    with np.errstate(over="ignore"):  # an infinite excess compares correctly
+        rational = arr - arr[:, [base]] <= tol
+    return pd.DataFrame(rational, index=bills.index, columns=bills.columns)
 
 
 def gini(values) -> float:
@@ -133,30 +190,40 @@ def gini(values) -> float:
     Parameters
     ----------
     values : array_like or pandas.Series, shape (n,)
-        Finite values [any unit].
+        Finite values, at least one [any unit].
 
     Returns
     -------
     float
         Mean absolute difference over twice the absolute mean: 0 when all values are
-        equal, ``(n-1)/n`` when one member gets everything; NaN when the mean is 0. With
-        values of mixed sign it can exceed 1.
+        equal, ``(n-1)/n`` when one member gets everything; NaN when the mean is 0 (the
+        coefficient is undefined). With values of mixed sign it can exceed 1.
+
+    Raises
+    ------
+    TypeError
+        Not a vector of numbers (str, bool, None, a DataFrame, str or bool dtype).
+    ValueError
+        Empty or non-1-D values, NaN or infinite values.
 
     Notes
     -----
     ``G = sum_i sum_j |x_i - x_j| / (2 n^2 |mean(x)|)``, computed in ``O(n log n)`` from
     the sorted values as ``sum_k (2k - n - 1) x_(k) / (n^2 |mean(x)|)``, ``k = 1..n``.
+    The values are first scaled by a power of two near their largest magnitude (exact,
+    and ``G`` does not depend on the scale), so huge and subnormal values give the
+    same coefficient as moderate ones.
 
     Examples
     --------
     >>> gini([0.0, 0.0, 0.0, 1.0])
     0.75
     """
-    x = np.asarray(values, dtype=np.float64)
-    if x.ndim != 1 or x.size == 0:
-        raise ValueError(f"values: expected a non-empty 1-D array, got shape {x.shape}")
-    if not np.isfinite(x).all():
-        raise ValueError("values: contains NaN or infinite values")
+    x, _ = _validate.vector(values, "values")
+    largest = np.abs(x).max()
+    if largest == 0:
+        return float("nan")
+    x = np.ldexp(x, -np.frexp(largest)[1])  # exact power-of-two scaling into [-1, 1]
     n = x.size
     mean = x.mean()
     if mean == 0:
@@ -181,6 +248,14 @@ def energy_ratios(result: SettlementResult) -> pd.DataFrame:
         ``self_consumption`` (share of the PV used by the member or sold to members)
         [0-1]; NaN where the load (or PV) is zero.
 
+    Raises
+    ------
+    TypeError
+        ``result`` is not a SettlementResult.
+    ValueError
+        :class:`lectoolkit.ResultRangeError` when the energy totals over the
+        horizon leave float64's range.
+
     Notes
     -----
     ``SS = 1 - grid_import / load`` and ``SC = 1 - grid_export / pv``, each summed over
@@ -195,12 +270,16 @@ def energy_ratios(result: SettlementResult) -> pd.DataFrame:
     [0.5, nan, 0.5]
     """
     if not isinstance(result, SettlementResult):
-        raise ValueError("result: expected a SettlementResult")
-    own = np.asarray(result.self_consumed_kwh).sum(axis=0)
-    grid_imp = np.asarray(result.grid_import_kwh).sum(axis=0)
-    grid_exp = np.asarray(result.grid_export_kwh).sum(axis=0)
-    load = own + grid_imp + np.asarray(result.p2p_import_kwh).sum(axis=0)
-    pv = own + grid_exp + np.asarray(result.p2p_export_kwh).sum(axis=0)
+        raise TypeError(f"result: expected a SettlementResult, got {_validate.describe(result)}")
+    with np.errstate(over="ignore", invalid="ignore"):  # refused just below
+        own = np.asarray(result.self_consumed_kwh).sum(axis=0)
+        grid_imp = np.asarray(result.grid_import_kwh).sum(axis=0)
+        grid_exp = np.asarray(result.grid_export_kwh).sum(axis=0)
+        load = own + grid_imp + np.asarray(result.p2p_import_kwh).sum(axis=0)
+        pv = own + grid_exp + np.asarray(result.p2p_export_kwh).sum(axis=0)
+        community = np.array([grid_imp.sum(), load.sum(), grid_exp.sum(), pv.sum()])
+    _validate.finite_result(np.concatenate([load, pv, community]),
+                            "energy totals over the horizon", "result")
 
     def ratio(grid, total):
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -208,8 +287,8 @@ def energy_ratios(result: SettlementResult) -> pd.DataFrame:
 
     index = list(result.bills.index) + ["community"]
     frame = pd.DataFrame({
-        "self_sufficiency": np.append(ratio(grid_imp, load), ratio(grid_imp.sum(), load.sum())),
-        "self_consumption": np.append(ratio(grid_exp, pv), ratio(grid_exp.sum(), pv.sum())),
+        "self_sufficiency": np.append(ratio(grid_imp, load), ratio(*community[:2])),
+        "self_consumption": np.append(ratio(grid_exp, pv), ratio(*community[2:])),
     }, index=pd.Index(index, name=result.bills.index.name or "member"))
     return frame
 
@@ -220,7 +299,7 @@ def money_identity(results: Mapping[str, SettlementResult]) -> pd.DataFrame:
     Parameters
     ----------
     results : mapping of str to SettlementResult
-        Settlements keyed by a label.
+        Settlements of the same members keyed by a string label; at least one.
 
     Returns
     -------
@@ -228,7 +307,15 @@ def money_identity(results: Mapping[str, SettlementResult]) -> pd.DataFrame:
         ``members_pay`` (sum of bills), ``grid_receives`` (the community's net payment to
         the grid, :attr:`SettlementResult.grid_cost` summed) and ``operator_keeps``
         (their difference) [money]; ``budget_balanced`` is True when
-        ``|operator_keeps| <= 1e-9 (|members_pay| + |grid_receives|) + 1e-9``.
+        ``|operator_keeps| <= BUDGET_RTOL (sum_i |bill_i| + sum_t |grid_cost_t|)``: a
+        tolerance for rounding relative to the gross money flows, with no absolute floor,
+        so an imbalance is never hidden by small amounts.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`bills_table`; :class:`lectoolkit.ResultRangeError` when the
+        money totals leave float64's range.
 
     Notes
     -----
@@ -248,12 +335,16 @@ def money_identity(results: Mapping[str, SettlementResult]) -> pd.DataFrame:
     results = _check_results(results)
     rows = {}
     for label, r in results.items():
-        members = float(r.bills.sum())
-        grid = float(r.grid_cost.sum())
-        keeps = members - grid
-        tol = BUDGET_RTOL * (abs(members) + abs(grid)) + 1e-9
-        rows[label] = {"members_pay": members, "grid_receives": grid, "operator_keeps": keeps,
-                       "budget_balanced": abs(keeps) <= tol}
+        bills, grid_cost = r.bills.to_numpy(), r.grid_cost.to_numpy()
+        with np.errstate(over="ignore", invalid="ignore"):  # refused just below
+            members, grid = bills.sum(), grid_cost.sum()
+            keeps = members - grid
+            gross = np.abs(bills).sum() + np.abs(grid_cost).sum()
+        _validate.finite_result([members, grid, keeps, gross], f"money totals of {label!r}",
+                                "results")
+        rows[label] = {"members_pay": float(members), "grid_receives": float(grid),
+                       "operator_keeps": float(keeps),
+                       "budget_balanced": bool(abs(keeps) <= BUDGET_RTOL * gross)}
     frame = pd.DataFrame.from_dict(rows, orient="index")
     frame.index.name = "mechanism"
     return frame
@@ -266,7 +357,8 @@ def compare_mechanisms(results: Mapping[str, SettlementResult],
     Parameters
     ----------
     results : mapping of str to SettlementResult
-        Settlements of the same community keyed by a label; must include ``baseline``.
+        Settlements of the same community keyed by a string label; must include
+        ``baseline``.
     baseline : str, default "conventional"
         Label the savings are measured against.
 
@@ -278,6 +370,17 @@ def compare_mechanisms(results: Mapping[str, SettlementResult],
         than under the baseline, comma-separated), ``gini_savings`` (:func:`gini` of the
         members' savings), community ``self_sufficiency`` and ``self_consumption``
         (:func:`energy_ratios`), and the columns of :func:`money_identity`.
+        ``savings_share`` is NaN when the baseline's total bill is 0, ``gini_savings``
+        when the savings' mean is 0 (as for the baseline itself).
+
+    Raises
+    ------
+    TypeError
+        As :func:`bills_table`; ``baseline`` is not a string.
+    ValueError
+        As :func:`bills_table`; ``baseline`` is not a label of ``results``;
+        :class:`lectoolkit.ResultRangeError` when totals or the savings share
+        leave float64's range.
 
     Examples
     --------
@@ -292,19 +395,30 @@ def compare_mechanisms(results: Mapping[str, SettlementResult],
     mmr                     6.0            0             True
     """
     results = _check_results(results)
+    baseline = _validate.text(baseline, "baseline")
+    if baseline not in results:
+        raise ValueError(f"baseline: {baseline!r} is not a label of results {list(results)}")
     bills = bills_table(results)
     saved = savings(bills, baseline)
     rational = individual_rationality(bills, baseline)
-    base_total = float(bills[baseline].sum())
+    with np.errstate(over="ignore", invalid="ignore"):  # refused just below
+        totals = bills.sum(axis=0)
+        total_savings = saved.sum(axis=0)
+        base_total = totals[baseline]
+        shares = (total_savings / base_total if base_total != 0
+                  else pd.Series(np.nan, index=totals.index))
+    _validate.finite_result(np.append(totals, total_savings), "total bills or savings",
+                            "results")
+    if base_total != 0:
+        _validate.finite_result(shares, "savings shares", "results")
     rows = {}
     for label, r in results.items():
         ratios = energy_ratios(r).loc["community"]
         losers = [str(m) for m in rational.index[~rational[label].to_numpy()]]
-        total_saved = float(saved[label].sum())
         rows[label] = {
-            "total_bill": float(bills[label].sum()),
-            "total_savings": total_saved,
-            "savings_share": total_saved / base_total if base_total != 0 else float("nan"),
+            "total_bill": float(totals[label]),
+            "total_savings": float(total_savings[label]),
+            "savings_share": float(shares[label]),
             "n_worse_off": len(losers),
             "worse_off": ", ".join(losers),
             "gini_savings": gini(saved[label]),

@@ -14,6 +14,8 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 
 from tqdm.auto import tqdm
 
+from lectoolkit import _validate
+
 
 def map_tasks(
     fn: Callable,
@@ -32,25 +34,48 @@ def map_tasks(
         A picklable function of one argument, importable by the workers (defined in a
         module, not in a notebook), since local workers are started with ``spawn``.
     tasks : iterable
-        The arguments, one per call.
+        The arguments, one per call (any iterable but a string, bytes, a dict or a set:
+        those are refused as almost certainly a mistake or of no fixed order).
     jobs : int, default 1
-        Worker processes of the local pool; 1 runs in this process.
+        Worker processes of the local pool, an integer >= 1; 1 runs in this process.
     client : dask.distributed.Client, optional
         When given, tasks are submitted to this Dask cluster and ``jobs`` is ignored.
     progress : bool, default True
-        Show a tqdm progress bar as tasks finish.
+        Show a tqdm progress bar as tasks finish (any truthy value shows it).
     desc : str, optional
-        Label of the progress bar.
+        Label of the progress bar, a non-empty string.
+
+    Returns
+    -------
+    list
+        ``[fn(task) for task in tasks]``.
+
+    Raises
+    ------
+    TypeError
+        If ``fn`` is not callable, ``tasks`` not an iterable (or a string, bytes, dict,
+        set), ``jobs`` not an integer, ``client`` has no ``map`` method, or ``desc`` is
+        not a string.
+    ValueError
+        If ``jobs`` is below 1 or ``desc`` is empty.
 
     Examples
     --------
     >>> map_tasks(abs, [-2, 3, -4], progress=False)
     [2, 3, 4]
     """
+    if not callable(fn):
+        raise TypeError(f"fn: expected a callable of one argument, got {_validate.describe(fn)}")
+    if isinstance(tasks, (str, bytes, dict, set, frozenset)) or not isinstance(tasks, Iterable):
+        raise TypeError(f"tasks: expected an iterable of task arguments (a list), got "
+                        f"{_validate.describe(tasks)}")
+    jobs = _validate.integer(jobs, "jobs", minimum=1)
+    if client is not None and not callable(getattr(client, "map", None)):
+        raise TypeError(f"client: expected a dask.distributed.Client, got "
+                        f"{_validate.describe(client)}")
+    if desc is not None:
+        _validate.text(desc, "desc")
     tasks = list(tasks)
-    jobs = int(jobs)
-    if jobs < 1:
-        raise ValueError(f"jobs: expected a positive number of workers, got {jobs}")
     bar = tqdm(total=len(tasks), desc=desc, disable=not progress)
     results: list = [None] * len(tasks)
     try:

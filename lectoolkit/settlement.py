@@ -21,8 +21,13 @@ differ only in the prices those residuals are settled at:
 
 The kernels run in two passes over blocks of time steps: per-step community totals
 first, then per-member costs. Nothing of size ``n_steps x n_members`` is allocated
-except the ``cost`` output (see :func:`settle` for the memory bound; a DataFrame whose
-columns are not held in one float64 block is copied once by pandas when read).
+except the ``cost`` output (see :func:`settle` for the memory bound; an input that is
+not float64, e.g. a DataFrame whose columns are not held in one float64 block, is
+converted once when read).
+
+Inputs are checked by :mod:`lectoolkit._validate` (TypeError for the wrong kind of
+object, ValueError naming the argument for a wrong value); pandas inputs are paired by
+label, and results that would leave float64's range are refused, not returned as NaN.
 """
 
 from __future__ import annotations
@@ -34,6 +39,8 @@ from functools import cached_property
 import numba
 import numpy as np
 import pandas as pd
+
+from lectoolkit import _validate
 
 MECHANISMS = ("conventional", "mmr", "bill_sharing", "sdr", "sdrc")
 """Mechanism names accepted by :func:`settle`."""
@@ -57,44 +64,63 @@ this, starting and synchronising threads costs more than it saves."""
 
 # --------------------------------------------------------------------------- validation
 
-
-def _finite_array(name: str, value) -> np.ndarray:
-    arr = np.asarray(value, dtype=np.float64)
-    if not np.isfinite(arr).all():
-        raise ValueError(f"{name}: contains NaN or infinite values")
-    return arr
+PRICE_UNIT = "money/kWh"
+"""Unit of the tariffs and prices in messages."""
 
 
-def _nonnegative_array(name: str, value) -> np.ndarray:
-    arr = _finite_array(name, value)
-    if (arr < 0).any():
-        raise ValueError(f"{name}: must be non-negative [kWh]")
-    return arr
-
-
-def _check_price_order(buy: np.ndarray, sell: np.ndarray, what: str) -> None:
-    if (sell > buy).any():
+def _check_price_order(buy: np.ndarray, sell: np.ndarray, buy_name: str, sell_name: str,
+                       what: str) -> None:
+    """Refuse ``sell > buy`` anywhere (``buy``, ``sell``: numbers or per-step arrays)."""
+    buy, sell = np.broadcast_arrays(buy, sell)
+    above = np.flatnonzero(sell > buy)
+    if above.size:
+        t = int(above[0])
         raise ValueError(
-            f"price_sell_per_kwh: a sell tariff is above the buy tariff ({what}); "
-            "this mechanism assumes sell <= buy"
+            f"{sell_name}: {sell.flat[t]:g} is above {buy_name} {buy.flat[t]:g}"
+            f"{f' at step {t}' if buy.ndim else ''}; {what} assumes sell <= buy"
         )
 
 
-def _energy_source(name: str, value):
-    """Return (2-D array view, index or None, columns or None) without copying."""
+def _check_references(buy_ref: np.ndarray, sell_ref: np.ndarray, what: str) -> None:
+    """Refuse reference tariffs that overflowed or are in the wrong order."""
+    _validate.finite_result(np.append(buy_ref, sell_ref), "reference tariffs",
+                            "price_buy_per_kwh, price_sell_per_kwh")
+    above = np.flatnonzero(sell_ref > buy_ref)
+    if above.size:
+        t = int(above[0])
+        raise ValueError(
+            f"price_sell_per_kwh: the reference sell tariff {sell_ref.flat[t]:g} (mean of the "
+            f"positive sell tariffs) is above the reference buy tariff {buy_ref.flat[t]:g} (mean "
+            f"of all buy tariffs of price_buy_per_kwh){f' at step {t}' if buy_ref.size > 1 else ''}"
+            f"; {what} needs sell_ref <= buy_ref (each member's sell <= buy is not enough)"
+        )
+
+
+def _totals(first, first_name: str, second, second_name: str) -> tuple[np.ndarray, np.ndarray]:
+    """Two community totals per step [kWh]: non-negative vectors of one length, by label."""
+    a, _ = _validate.vector(first, first_name, unit="kWh", nonneg=True)
+    second = _validate.align(first, first_name, second, second_name)
+    b, _ = _validate.vector(second, second_name, unit="kWh", nonneg=True)
+    if b.size != a.size:
+        raise ValueError(f"{second_name}: {b.size} steps differ from the {a.size} of {first_name}")
+    return a, b
+
+
+def _per_step(value, name: str, n_steps: int, reference, reference_name: str) -> np.ndarray:
+    """A price as a number (0-d) or one value per step (shape (n_steps,)), as float64.
+
+    A Series is paired by label with ``reference`` when that is labelled.
+    """
     if isinstance(value, pd.DataFrame):
-        if not all(pd.api.types.is_numeric_dtype(d) for d in value.dtypes):
-            raise ValueError(f"{name}: every column must be numeric [kWh]")
-        arr = value.to_numpy(dtype=np.float64, copy=False, na_value=np.nan)
-        return arr, value.index, value.columns
-    arr = np.asarray(value)
-    if arr.dtype.kind not in "biuf":
-        raise ValueError(f"{name}: must be numeric [kWh], got dtype {arr.dtype}")
-    if arr.ndim != 2:
+        raise TypeError(f"{name}: expected a number or a 1-D array, got a DataFrame")
+    arr = _validate.array(_validate.align(reference, reference_name, value, name), name,
+                          unit=PRICE_UNIT)
+    if arr.ndim and arr.shape != (n_steps,):
         raise ValueError(
-            f"{name}: expected a 2-D array (n_steps, n_members), got shape {arr.shape}"
+            f"{name}: expected a number or one value per step of {reference_name} "
+            f"({n_steps}), got shape {arr.shape}"
         )
-    return arr, None, None
+    return arr
 
 
 def _block(arr: np.ndarray, start: int, stop: int) -> np.ndarray:
@@ -112,12 +138,6 @@ def _kernel_threads(n_values: int):
         numba.set_num_threads(previous)
 
 
-def _describe_bad_block(name: str, block: np.ndarray) -> str:
-    if not np.isfinite(block).all():
-        return f"{name}: contains NaN or infinite values"
-    return f"{name}: must be non-negative [kWh]"
-
-
 @dataclass(frozen=True)
 class _Tariff:
     """A tariff as ``per_member[i] + per_step[t]`` (one of the two parts is zero)."""
@@ -126,55 +146,75 @@ class _Tariff:
     per_step: np.ndarray
     varies_by_member: bool
 
+    def minimum(self) -> float:
+        return float(self.per_member.min() + self.per_step.min())
 
-def _parse_tariff(name: str, value, n_steps: int, n_members: int, index, columns,
+
+def _series_axis(name: str, labels: pd.Index, frame: pd.DataFrame, frame_name: str) -> str:
+    """Axis of ``frame`` whose labels a tariff Series carries; refuse none or both."""
+    on_members = len(labels) == frame.shape[1] and labels.isin(frame.columns).all()
+    on_steps = len(labels) == frame.shape[0] and labels.isin(frame.index).all()
+    if on_members and on_steps:
+        raise ValueError(
+            f"{name}: its labels match both the member columns and the time index of "
+            f"{frame_name}; pass tariff_axis='members' or 'steps'"
+        )
+    if not (on_members or on_steps):
+        raise ValueError(
+            f"{name}: Series labels match neither the member columns nor the time index of "
+            f"{frame_name}; pandas inputs are paired by label"
+        )
+    return "members" if on_members else "steps"
+
+
+def _parse_tariff(name: str, value, shape: tuple[int, int], frame, frame_name: str,
                   tariff_axis: str | None) -> _Tariff:
-    zeros_m = np.zeros(n_members)
-    zeros_s = np.zeros(n_steps)
-    if isinstance(value, pd.DataFrame):
-        raise ValueError(f"{name}: expected a scalar, a 1-D array or a Series, got a DataFrame")
+    """A scalar, per-member or per-step tariff; a Series is paired by label with ``frame``."""
+    n_steps, n_members = shape
     axis = tariff_axis
-    if isinstance(value, pd.Series) and axis is None and index is not None:
-        labels = value.index
-        if labels.equals(columns) or (len(labels) == n_members and labels.isin(columns).all()):
-            value = value.reindex(columns)
-            axis = "members"
-        elif labels.equals(index) or (len(labels) == n_steps and labels.isin(index).all()):
-            value = value.reindex(index)
-            axis = "steps"
+    if isinstance(value, pd.Series) and frame is not None:
+        _validate.unique_labels(value.index, name)
+        if axis is None:
+            axis = _series_axis(name, value.index, frame, frame_name)
+        if axis == "members":
+            value = _validate.align(frame.iloc[0], f"{frame_name}'s columns "
+                                    "(tariff_axis='members')", value, name)
         else:
-            raise ValueError(
-                f"{name}: Series index matches neither the member columns nor the time "
-                "index of load_kwh"
-            )
-    arr = np.asarray(value, dtype=np.float64) if np.ndim(value) else np.float64(value)
-    arr = _finite_array(name, arr)
+            value = _validate.align(frame, f"{frame_name}'s index (tariff_axis='steps')", value,
+                                    name)
+    arr = _validate.array(value, name, unit=PRICE_UNIT)
     if arr.ndim == 0:
-        return _Tariff(zeros_m, np.full(n_steps, float(arr)), False)
+        return _Tariff(np.zeros(n_members), np.full(n_steps, float(arr)), False)
     if arr.ndim != 1:
-        raise ValueError(f"{name}: expected a scalar or a 1-D array, got shape {arr.shape}")
+        raise ValueError(
+            f"{name}: expected a number or a 1-D array (one per member or one per step), got "
+            f"shape {arr.shape}"
+        )
     if axis is None:
         if len(arr) == n_members and len(arr) == n_steps:
             raise ValueError(
-                f"{name}: length {len(arr)} equals both n_steps and n_members; pass "
+                f"{name}: length {len(arr)} equals both n_steps and n_members of load_kwh; pass "
                 "tariff_axis='members' or 'steps' (or a Series labelled like load_kwh)"
             )
-        if len(arr) == n_members:
-            axis = "members"
-        elif len(arr) == n_steps:
-            axis = "steps"
-        else:
+        if len(arr) not in (n_members, n_steps):
             raise ValueError(
                 f"{name}: length {len(arr)} matches neither n_members = {n_members} nor "
-                f"n_steps = {n_steps}"
+                f"n_steps = {n_steps} of load_kwh"
             )
+        axis = "members" if len(arr) == n_members else "steps"
     if axis == "members":
         if len(arr) != n_members:
-            raise ValueError(f"{name}: expected {n_members} member tariffs, got {len(arr)}")
-        return _Tariff(np.ascontiguousarray(arr), zeros_s, True)
+            raise ValueError(
+                f"{name}: expected {n_members} member tariffs (columns of load_kwh, "
+                f"tariff_axis='members'), got {len(arr)}"
+            )
+        return _Tariff(np.ascontiguousarray(arr), np.zeros(n_steps), True)
     if len(arr) != n_steps:
-        raise ValueError(f"{name}: expected {n_steps} per-step tariffs, got {len(arr)}")
-    return _Tariff(zeros_m, np.ascontiguousarray(arr), False)
+        raise ValueError(
+            f"{name}: expected {n_steps} per-step tariffs (rows of load_kwh, tariff_axis='steps'), "
+            f"got {len(arr)}"
+        )
+    return _Tariff(np.zeros(n_members), np.ascontiguousarray(arr), False)
 
 
 def _mean_positive(values: np.ndarray) -> float:
@@ -188,41 +228,63 @@ def reference_prices(price_buy_per_kwh, price_sell_per_kwh) -> tuple[float, floa
 
     Parameters
     ----------
-    price_buy_per_kwh, price_sell_per_kwh : array_like, shape (n_members,)
-        Members' grid tariffs [currency/kWh]; at least one sell price must be positive.
+    price_buy_per_kwh, price_sell_per_kwh : array_like or pandas.Series, shape (n_members,)
+        Members' grid tariffs, finite and non-negative [currency/kWh]; at least one sell
+        price must be positive (members without PV have sell price 0 and do not count).
+        Two Series are paired by label.
 
     Returns
     -------
     (float, float)
         ``buy_ref`` and ``sell_ref`` [currency/kWh], the prices seed 002 uses for its
-        dynamic P2P price and its MMR variant (SPEC §2).
+        dynamic P2P price and its MMR variant (SPEC §2), with ``sell_ref <= buy_ref``.
+
+    Raises
+    ------
+    TypeError
+        A tariff that is not a vector of numbers (str, bool, None, a DataFrame).
+    ValueError
+        Empty, non-1-D, NaN, infinite or negative tariffs; lengths or labels that differ;
+        no positive sell price; ``sell_ref > buy_ref`` (possible although every member has
+        ``sell <= buy``: ``[2, 10]`` and ``[0, 9]`` give ``6 < 9``), which would make the
+        community import cheaper than it exports. :class:`lectoolkit.ResultRangeError`
+        (a ValueError) when a mean overflows.
 
     Examples
     --------
     >>> reference_prices([6.0, 5.0, 5.5], [0.0, 3.0, 3.5])
     (5.5, 3.25)
     """
-    buy = np.asarray(price_buy_per_kwh, dtype=float)
-    sell = np.asarray(price_sell_per_kwh, dtype=float)
-    for name, arr in (("price_buy_per_kwh", buy), ("price_sell_per_kwh", sell)):
-        if arr.ndim != 1 or arr.size == 0:
-            raise ValueError(f"{name}: expected a non-empty 1-D array of member tariffs")
-        if not np.all(np.isfinite(arr)) or np.any(arr < 0):
-            raise ValueError(f"{name}: must be finite and non-negative [currency/kWh]")
-    if sell.shape != buy.shape:
-        raise ValueError(f"price_sell_per_kwh: shape {sell.shape} differs from {buy.shape}")
-    if not np.any(sell > 0):
-        raise ValueError("price_sell_per_kwh: no positive sell price to average")
-    return float(np.mean(buy)), _mean_positive(sell)
+    buy, _ = _validate.vector(price_buy_per_kwh, "price_buy_per_kwh", unit=PRICE_UNIT,
+                              nonneg=True)
+    sell_value = _validate.align(price_buy_per_kwh, "price_buy_per_kwh", price_sell_per_kwh,
+                                 "price_sell_per_kwh")
+    sell, _ = _validate.vector(sell_value, "price_sell_per_kwh", unit=PRICE_UNIT, nonneg=True)
+    if sell.size != buy.size:
+        raise ValueError(
+            f"price_sell_per_kwh: {sell.size} member tariffs differ from the {buy.size} of "
+            "price_buy_per_kwh"
+        )
+    if not (sell > 0).any():
+        raise ValueError(
+            "price_sell_per_kwh: no positive sell price to average (the reference sell tariff "
+            "is the mean of the positive ones)"
+        )
+    with np.errstate(over="ignore"):  # an overflowing mean is refused just below
+        buy_ref, sell_ref = float(buy.mean()), _mean_positive(sell)
+    _check_references(np.array([buy_ref]), np.array([sell_ref]), "the community")
+    return buy_ref, sell_ref
 
 
 def _reference_prices(buy: _Tariff, sell: _Tariff) -> tuple[np.ndarray, np.ndarray]:
-    """Per-step ``buy_ref`` (mean buy tariff) and ``sell_ref`` (mean positive sell tariff)."""
-    buy_ref = buy.per_step + buy.per_member.mean()
-    if sell.varies_by_member:
-        sell_ref = np.full_like(sell.per_step, _mean_positive(sell.per_member))
-    else:
-        sell_ref = np.where(sell.per_step > 0, sell.per_step, 0.0)
+    """Per-step ``buy_ref`` (mean buy tariff) and ``sell_ref`` (mean positive sell tariff).
+
+    One of the two parts of each tariff is zero; a per-step sell tariff is non-negative
+    here (the community mechanisms refuse negative ones).
+    """
+    with np.errstate(over="ignore"):  # settle refuses overflowing references
+        buy_ref = buy.per_step + buy.per_member.mean()
+        sell_ref = sell.per_step + _mean_positive(sell.per_member)
     return buy_ref, sell_ref
 
 
@@ -235,6 +297,8 @@ def _cp2p_rule(load, pv, buy, sell, tol):
     total = load + pv
     if total < tol or total == 0.0:
         return mid
+    if total == np.inf:  # load + pv overflowed: halve both (exact at that magnitude)
+        return mid + 0.5 * (buy - sell) * ((0.5 * load - 0.5 * pv) / (0.5 * load + 0.5 * pv))
     return mid + 0.5 * (buy - sell) * ((load - pv) / total)
 
 
@@ -242,9 +306,11 @@ def _cp2p_rule(load, pv, buy, sell, tol):
 def _mmr_rule(demand, supply, buy, sell, mid, tol):
     if abs(supply - demand) <= tol:
         return mid, mid
-    if supply > demand:
-        return mid, (demand * mid + (supply - demand) * sell) / supply
-    return (supply * mid + (demand - supply) * buy) / demand, mid
+    if supply > demand:  # weights in [0, 1]: no overflow of energy x price
+        w = demand / supply
+        return mid, w * mid + (1.0 - w) * sell
+    w = supply / demand
+    return w * mid + (1.0 - w) * buy, mid
 
 
 @numba.njit(cache=True)
@@ -252,7 +318,7 @@ def _sdr_rule(demand, supply, buy, sell):
     if supply < demand:
         sdr = supply / demand
         denom = (buy - sell) * sdr + sell
-        p_sell = buy * sell / denom if denom > 0 else sell
+        p_sell = buy * (sell / denom) if denom > 0 else sell  # sell / denom <= 1
         return p_sell * sdr + buy * (1.0 - sdr), p_sell
     return sell, sell
 
@@ -261,10 +327,8 @@ def _sdr_rule(demand, supply, buy, sell):
 def _sdrc_rule(demand, supply, buy, sell, lam):
     if supply < demand:
         sdr = supply / demand
-        return buy * (sell + lam) / ((buy - sell - lam) * sdr + sell + lam)
-    if demand > 0:
-        return sell + lam / (supply / demand)
-    return sell
+        return buy * ((sell + lam) / ((buy - sell - lam) * sdr + sell + lam))
+    return sell + lam * (demand / supply) if demand > 0 else sell
 
 
 @numba.njit(cache=True)
@@ -296,24 +360,71 @@ def _apply_rule(rule: int, demand, supply, buy, sell, extra=0.0, tol: float = 0.
 # ------------------------------------------------------------------ published pricing rules
 
 
+def _community_inputs(demand_total_kwh, supply_total_kwh, price_buy_per_kwh,
+                      price_sell_per_kwh, what: str):
+    """Validated ``D``, ``G`` [kWh] and the buy and sell tariffs (numbers or per step)."""
+    demand, supply = _totals(demand_total_kwh, "demand_total_kwh", supply_total_kwh,
+                             "supply_total_kwh")
+    buy = _per_step(price_buy_per_kwh, "price_buy_per_kwh", demand.size, demand_total_kwh,
+                    "demand_total_kwh")
+    sell = _per_step(price_sell_per_kwh, "price_sell_per_kwh", demand.size, demand_total_kwh,
+                     "demand_total_kwh")
+    _check_price_order(buy, sell, "price_buy_per_kwh", "price_sell_per_kwh", what)
+    return demand, supply, buy, sell
+
+
+def _check_nonnegative_sell(sell_min, what: str) -> None:
+    """Refuse a negative sell tariff for a rule that assumes ``sell >= 0``."""
+    lowest = float(np.min(sell_min))
+    if lowest < 0:
+        raise ValueError(
+            f"price_sell_per_kwh: {what} needs non-negative sell tariffs, got {lowest:g}; "
+            "only the 'conventional' mechanism of settle supports negative tariffs"
+        )
+
+
+def _check_compensation(lam: np.ndarray, gap: np.ndarray, gap_text: str) -> None:
+    """Refuse an SDRC compensation outside ``(0, gap)`` at some step."""
+    lam_b, gap_b = np.broadcast_arrays(lam, gap)
+    bad = np.flatnonzero((lam_b <= 0) | (lam_b >= gap_b))
+    if bad.size:
+        t = int(bad[0])
+        raise ValueError(
+            f"compensation_per_kwh: expected 0 < lambda < {gap_text} [money/kWh], got "
+            f"{lam_b.flat[t]:g} with {gap_text} = {gap_b.flat[t]:g}"
+            f"{f' at step {t}' if lam_b.ndim else ''}"
+        )
+
+
 def dynamic_p2p_price(load_total_kwh, pv_total_kwh, price_buy_ref, price_sell_ref, *,
                       tol_kwh: float = 0.0) -> np.ndarray:
     """Dynamic peer-to-peer price of seed 002, set by the community's balance.
 
     Parameters
     ----------
-    load_total_kwh, pv_total_kwh : array_like, shape (n_steps,)
-        Gross community load and PV per step [kWh].
+    load_total_kwh, pv_total_kwh : array_like or pandas.Series, shape (n_steps,)
+        Gross community load and PV per step, finite and non-negative [kWh]; two Series
+        are paired by label.
     price_buy_ref, price_sell_ref : float or array_like, shape (n_steps,)
-        Reference buy and sell tariffs [money/kWh].
+        Reference buy and sell tariffs, finite, ``sell <= buy`` at every step (negative
+        values are allowed) [money/kWh].
     tol_kwh : float, default 0
-        Steps with ``load + pv < tol_kwh`` (or exactly 0) get the mid price [kWh]. The
-        seed uses 1e-9 kW, i.e. ``1e-9 * timestep_h`` kWh.
+        Steps with ``load + pv < tol_kwh`` (or exactly 0) get the mid price, ``>= 0``
+        [kWh]. The seed uses 1e-9 kW, i.e. ``1e-9 * timestep_h`` kWh.
 
     Returns
     -------
     numpy.ndarray, shape (n_steps,)
         ``cp2p`` [money/kWh], between ``price_sell_ref`` and ``price_buy_ref``.
+
+    Raises
+    ------
+    TypeError
+        An argument of the wrong kind (str, bool, None, a DataFrame, non-numeric dtype).
+    ValueError
+        NaN or infinite values, negative energies, empty or non-1-D totals, lengths or
+        labels that differ, ``price_sell_ref > price_buy_ref``, a negative ``tol_kwh``;
+        :class:`lectoolkit.ResultRangeError` when the mid price overflows.
 
     Notes
     -----
@@ -326,14 +437,15 @@ def dynamic_p2p_price(load_total_kwh, pv_total_kwh, price_buy_ref, price_sell_re
     >>> dynamic_p2p_price([3.0, 1.0, 0.0], [1.0, 3.0, 0.0], 6.0, 3.0).tolist()
     [5.25, 3.75, 4.5]
     """
-    load = _nonnegative_array("load_total_kwh", load_total_kwh)
-    pv = _nonnegative_array("pv_total_kwh", pv_total_kwh)
-    buy = _finite_array("price_buy_ref", price_buy_ref)
-    sell = _finite_array("price_sell_ref", price_sell_ref)
-    if load.shape != pv.shape:
-        raise ValueError(f"pv_total_kwh: shape {pv.shape} differs from load_total_kwh {load.shape}")
-    _check_price_order(buy, sell, "reference tariffs")
-    return _apply_rule(0, load, pv, buy, sell, tol=tol_kwh)[0]
+    load, pv = _totals(load_total_kwh, "load_total_kwh", pv_total_kwh, "pv_total_kwh")
+    buy = _per_step(price_buy_ref, "price_buy_ref", load.size, load_total_kwh, "load_total_kwh")
+    sell = _per_step(price_sell_ref, "price_sell_ref", load.size, load_total_kwh,
+                     "load_total_kwh")
+    _check_price_order(buy, sell, "price_buy_ref", "price_sell_ref", "the dynamic P2P price")
+    tol = _validate.nonnegative(tol_kwh, "tol_kwh", unit="kWh")
+    cp2p = _apply_rule(0, load, pv, buy, sell, tol=tol)[0]
+    _validate.finite_result(cp2p, "prices", "price_buy_ref, price_sell_ref")
+    return cp2p
 
 
 def mid_market_rate(demand_total_kwh, supply_total_kwh, price_buy_per_kwh, price_sell_per_kwh,
@@ -342,23 +454,36 @@ def mid_market_rate(demand_total_kwh, supply_total_kwh, price_buy_per_kwh, price
 
     Parameters
     ----------
-    demand_total_kwh, supply_total_kwh : array_like, shape (n_steps,)
-        Community demand ``D`` and supply ``G`` per step [kWh]: the net traded totals
-        (sum of residual imports and exports) in Zhou et al. (2018); the gross load and
-        PV totals in the seed-002 variant.
+    demand_total_kwh, supply_total_kwh : array_like or pandas.Series, shape (n_steps,)
+        Community demand ``D`` and supply ``G`` per step, finite and non-negative [kWh]:
+        the net traded totals (sum of residual imports and exports) in Zhou et al.
+        (2018); the gross load and PV totals in the seed-002 variant. Two Series are
+        paired by label.
     price_buy_per_kwh, price_sell_per_kwh : float or array_like, shape (n_steps,)
-        Grid buy and sell tariffs [money/kWh].
-    mid_price_per_kwh : float or array_like, optional
-        Price of the locally matched energy, between ``sell`` and ``buy`` [money/kWh];
-        default ``(buy + sell) / 2`` (Zhou). Seed 002 passes :func:`dynamic_p2p_price`.
+        Grid buy and sell tariffs, finite, ``sell <= buy`` at every step [money/kWh].
+        The rule interpolates between them, so negative tariffs are settled correctly.
+    mid_price_per_kwh : float or array_like, shape (n_steps,), optional
+        Price of the locally matched energy, finite, normally between ``sell`` and
+        ``buy`` [money/kWh]; default ``(buy + sell) / 2`` (Zhou). Seed 002 passes
+        :func:`dynamic_p2p_price`.
     tol_kwh : float, default 0
-        ``|G - D| <= tol_kwh`` counts as balanced [kWh]; seed 002 uses
+        ``|G - D| <= tol_kwh`` counts as balanced, ``>= 0`` [kWh]; seed 002 uses
         ``1e-6 * timestep_h``.
 
     Returns
     -------
     price_import, price_export : numpy.ndarray, shape (n_steps,)
         Price paid per kWh imported and received per kWh exported [money/kWh].
+
+    Raises
+    ------
+    TypeError
+        An argument of the wrong kind (str, bool, None, a DataFrame, non-numeric dtype).
+    ValueError
+        NaN or infinite values, negative energies, empty or non-1-D totals, lengths or
+        labels that differ, ``price_sell_per_kwh > price_buy_per_kwh``, a negative
+        ``tol_kwh``; :class:`lectoolkit.ResultRangeError` when a price
+        overflows.
 
     Notes
     -----
@@ -381,18 +506,17 @@ def mid_market_rate(demand_total_kwh, supply_total_kwh, price_buy_per_kwh, price
     >>> p_imp.tolist(), p_exp.tolist()
     ([7.0, 9.25], [5.5, 7.0])
     """
-    demand = _nonnegative_array("demand_total_kwh", demand_total_kwh)
-    supply = _nonnegative_array("supply_total_kwh", supply_total_kwh)
-    if demand.shape != supply.shape:
-        raise ValueError(
-            f"supply_total_kwh: shape {supply.shape} differs from demand_total_kwh {demand.shape}"
-        )
-    buy = _finite_array("price_buy_per_kwh", price_buy_per_kwh)
-    sell = _finite_array("price_sell_per_kwh", price_sell_per_kwh)
-    _check_price_order(buy, sell, "mid-market rate")
-    mid = 0.5 * (buy + sell) if mid_price_per_kwh is None else _finite_array(
-        "mid_price_per_kwh", mid_price_per_kwh)
-    return _apply_rule(1, demand, supply, buy, sell, mid, tol_kwh)
+    demand, supply, buy, sell = _community_inputs(
+        demand_total_kwh, supply_total_kwh, price_buy_per_kwh, price_sell_per_kwh,
+        "the mid-market rate")
+    mid = 0.5 * (buy + sell) if mid_price_per_kwh is None else _per_step(
+        mid_price_per_kwh, "mid_price_per_kwh", demand.size, demand_total_kwh,
+        "demand_total_kwh")
+    tol = _validate.nonnegative(tol_kwh, "tol_kwh", unit="kWh")
+    prices = _apply_rule(1, demand, supply, buy, sell, mid, tol)
+    _validate.finite_result(prices, "prices",
+                            "price_buy_per_kwh, price_sell_per_kwh, mid_price_per_kwh")
+    return prices
 
 
 def supply_demand_ratio(demand_total_kwh, supply_total_kwh, price_buy_per_kwh,
@@ -401,12 +525,14 @@ def supply_demand_ratio(demand_total_kwh, supply_total_kwh, price_buy_per_kwh,
 
     Parameters
     ----------
-    demand_total_kwh, supply_total_kwh : array_like, shape (n_steps,)
-        Community residual demand ``D`` and supply ``G`` per step [kWh];
-        ``sdr = G / D`` (``inf`` when ``D = 0``).
+    demand_total_kwh, supply_total_kwh : array_like or pandas.Series, shape (n_steps,)
+        Community residual demand ``D`` and supply ``G`` per step, finite and
+        non-negative [kWh]; ``sdr = G / D`` (``inf`` when ``D = 0``). Two Series are
+        paired by label.
     price_buy_per_kwh, price_sell_per_kwh : float or array_like, shape (n_steps,)
-        Grid buy and sell tariffs [money/kWh], ``sell <= buy``.
-    compensation_per_kwh : float or array_like, optional
+        Grid buy and sell tariffs [money/kWh], ``0 <= sell <= buy``: the SDR prices are
+        ratios of tariffs and are meaningless for a negative sell tariff (refused).
+    compensation_per_kwh : float or array_like, shape (n_steps,), optional
         SDRC compensation ``lambda`` with ``0 < lambda < buy - sell`` [money/kWh]. When
         given, the compensated rule is used.
 
@@ -415,6 +541,16 @@ def supply_demand_ratio(demand_total_kwh, supply_total_kwh, price_buy_per_kwh,
     price_import, price_export : numpy.ndarray, shape (n_steps,)
         SDR: the prices applied to all residual imports and exports [money/kWh]. SDRC:
         the single local-market price, returned twice (it applies to P2P trades only).
+
+    Raises
+    ------
+    TypeError
+        An argument of the wrong kind (str, bool, None, a DataFrame, non-numeric dtype).
+    ValueError
+        NaN or infinite values, negative energies, empty or non-1-D totals, lengths or
+        labels that differ, a negative sell tariff, ``sell > buy``, ``lambda`` outside
+        ``(0, buy - sell)``; :class:`lectoolkit.ResultRangeError` when a price
+        overflows.
 
     Notes
     -----
@@ -444,21 +580,21 @@ def supply_demand_ratio(demand_total_kwh, supply_total_kwh, price_buy_per_kwh,
     >>> round(float(p_sell[0]), 4), round(float(p_buy[0]), 4)
     (6.0145, 8.1534)
     """
-    demand = _nonnegative_array("demand_total_kwh", demand_total_kwh)
-    supply = _nonnegative_array("supply_total_kwh", supply_total_kwh)
-    if demand.shape != supply.shape:
-        raise ValueError(
-            f"supply_total_kwh: shape {supply.shape} differs from demand_total_kwh {demand.shape}"
-        )
-    buy = _finite_array("price_buy_per_kwh", price_buy_per_kwh)
-    sell = _finite_array("price_sell_per_kwh", price_sell_per_kwh)
-    _check_price_order(buy, sell, "supply-demand ratio")
+    demand, supply, buy, sell = _community_inputs(
+        demand_total_kwh, supply_total_kwh, price_buy_per_kwh, price_sell_per_kwh,
+        "the supply-demand ratio")
+    _check_nonnegative_sell(sell, "the supply-demand ratio (its prices are ratios of tariffs)")
+    culprits = "price_buy_per_kwh, price_sell_per_kwh"
     if compensation_per_kwh is None:
-        return _apply_rule(2, demand, supply, buy, sell)
-    lam = _finite_array("compensation_per_kwh", compensation_per_kwh)
-    if (lam <= 0).any() or (lam >= buy - sell).any():
-        raise ValueError("compensation_per_kwh: must satisfy 0 < lambda < buy - sell")
-    return _apply_rule(3, demand, supply, buy, sell, lam)
+        prices = _apply_rule(2, demand, supply, buy, sell)
+    else:
+        lam = _per_step(compensation_per_kwh, "compensation_per_kwh", demand.size,
+                        demand_total_kwh, "demand_total_kwh")
+        _check_compensation(lam, buy - sell, "buy - sell")
+        prices = _apply_rule(3, demand, supply, buy, sell, lam)
+        culprits += ", compensation_per_kwh"
+    _validate.finite_result(prices, "prices", culprits)
+    return prices
 
 
 # --------------------------------------------------------------------------- kernels
@@ -660,8 +796,7 @@ class SettlementResult:
 
     def _flow(self, name: str):
         kind, side, _ = _FLOW_KINDS[name]
-        load = _energy_source("load_kwh", self._load)[0]
-        pv = _energy_source("pv_kwh", self._pv)[0]
+        load, pv = self._load, self._pv
         share = self._share_import if side != "export" else self._share_export
         out = np.empty(load.shape)
         with _kernel_threads(load.size):
@@ -683,17 +818,25 @@ class SettlementResult:
 # --------------------------------------------------------------------------- settle
 
 
-def _p2p_mask(p2p_allowed, n_steps: int, index) -> np.ndarray:
+def _align_frame(load_kwh: pd.DataFrame, pv_kwh: pd.DataFrame) -> pd.DataFrame:
+    """``pv_kwh`` with the rows and columns of ``load_kwh`` (paired by label)."""
+    pv_kwh = _validate.align(load_kwh, "load_kwh", pv_kwh, "pv_kwh")
+    _validate.align(load_kwh.iloc[0], "load_kwh's columns", pv_kwh.iloc[0], "pv_kwh")
+    return pv_kwh if pv_kwh.columns.equals(load_kwh.columns) else pv_kwh[load_kwh.columns]
+
+
+def _p2p_mask(p2p_allowed, n_steps: int, frame, frame_name: str) -> np.ndarray:
+    """The P2P mask as booleans, one per step (a Series is paired by label with ``frame``)."""
     if p2p_allowed is None:
         return np.ones(n_steps, dtype=bool)
-    if isinstance(p2p_allowed, pd.Series) and index is not None:
-        if not p2p_allowed.index.equals(index):
-            raise ValueError("p2p_allowed: Series index differs from the time index of load_kwh")
-    mask = np.asarray(p2p_allowed)
-    if mask.dtype != np.bool_:
-        raise ValueError(f"p2p_allowed: expected booleans, got dtype {mask.dtype}")
-    if mask.shape != (n_steps,):
-        raise ValueError(f"p2p_allowed: expected shape ({n_steps},), got {mask.shape}")
+    if isinstance(p2p_allowed, pd.DataFrame):
+        raise TypeError("p2p_allowed: expected a 1-D vector of booleans, got a DataFrame")
+    mask, _ = _validate.boolean_vector(
+        _validate.align(frame, frame_name, p2p_allowed, "p2p_allowed"), "p2p_allowed")
+    if mask.size != n_steps:
+        raise ValueError(
+            f"p2p_allowed: {mask.size} values, expected one per step of load_kwh ({n_steps})"
+        )
     return mask
 
 
@@ -793,37 +936,42 @@ def settle(load_kwh, pv_kwh, mechanism: str, *, price_buy_per_kwh, price_sell_pe
     Parameters
     ----------
     load_kwh, pv_kwh : array_like or pandas.DataFrame, shape (n_steps, n_members)
-        Energy consumed and generated by each member in each step [kWh] (a seed-002 load
-        in kW times ``timestep_h``). DataFrames (time index x member columns) give pandas
-        results.
+        Energy consumed and generated by each member in each step, finite and
+        non-negative [kWh] (a seed-002 load in kW times ``timestep_h``); at least one step
+        and one member. DataFrames (time index x member columns, unique labels) give
+        pandas results; two DataFrames are paired by label (rows and columns).
     mechanism : {"conventional", "mmr", "bill_sharing", "sdr", "sdrc"}
         Settlement mechanism (see the module docstring).
     price_buy_per_kwh, price_sell_per_kwh : float, array_like or pandas.Series
-        Grid tariffs [money/kWh]: a scalar, one per member (n_members,) or one per step
-        (n_steps,). A 1-D array is matched by length; when ``n_steps == n_members`` pass
-        ``tariff_axis`` or a Series labelled with the members or the time index.
-        Mechanisms settled at community level use the reference tariffs ``buy_ref`` (mean
-        buy tariff of all members) and ``sell_ref`` (mean of the positive sell tariffs; 0
-        if none) at each step. All mechanisms except ``"conventional"`` need
-        ``sell <= buy``.
+        Grid tariffs, finite [money/kWh]: a scalar, one per member (n_members,) or one per
+        step (n_steps,). A 1-D array is matched by length; when ``n_steps == n_members``
+        pass ``tariff_axis``. A Series is paired by label with the columns or the time
+        index of the energy DataFrames (the axis whose labels it carries; when they match
+        both axes, ``tariff_axis`` must say which). ``"conventional"`` settles any sign
+        (with a negative sell tariff an exporter pays). The community mechanisms use the
+        reference tariffs ``buy_ref`` (mean buy tariff of all members) and ``sell_ref``
+        (mean of the positive sell tariffs; 0 if none) at each step and need
+        ``0 <= sell <= buy`` for every member and step and ``sell_ref <= buy_ref``
+        (:func:`reference_prices`).
     p2p_allowed : array_like of bool or pandas.Series, shape (n_steps,), optional
-        Steps where local trading is allowed (default: all). Other steps settle as
-        conventional at own tariffs, except the seed-002 MMR which uses ``buy_ref`` and
-        ``sell_ref`` there, as the seed does.
+        Steps where local trading is allowed (default: all); booleans only (0/1 numbers
+        and missing values are refused); a Series is paired by label with the time index.
+        Other steps settle as conventional at own tariffs, except the seed-002 MMR which
+        uses ``buy_ref`` and ``sell_ref`` there, as the seed does.
     variant : {"zhou2018", "seed002"}, optional
         For ``"mmr"`` and ``"bill_sharing"`` only; default ``"zhou2018"`` (the published
         form). ``"seed002"``: MMR on gross totals with the dynamic P2P price; bill sharing
         with pro-rata P2P at the dynamic price and residuals at own tariffs.
     timestep_h : float, default 0.25
-        Step length [h]; converts the seed's absolute thresholds (in kW) to kWh.
+        Step length, ``> 0`` [h]; converts the seed's absolute thresholds (in kW) to kWh.
     compensation_per_kwh : float or array_like, shape (n_steps,), optional
-        SDRC compensation ``lambda``, ``0 < lambda < buy_ref - sell_ref`` [money/kWh];
-        required for ``"sdrc"`` only.
+        SDRC compensation ``lambda``, ``0 < lambda < buy_ref - sell_ref`` at every step
+        [money/kWh]; required for ``"sdrc"``, refused for the other mechanisms.
     tariff_axis : {"members", "steps"}, optional
-        Axis of 1-D tariffs when their length is ambiguous.
+        Axis of 1-D tariffs when their length (or a Series' labels) is ambiguous.
     chunk_steps : int, default 4096
-        Time steps per block. Inputs are read block by block; a block is copied only when
-        the input is not C-contiguous float64 (e.g. a DataFrame).
+        Time steps per block, ``>= 1``. Inputs are read block by block; a block is copied
+        only when the input is not C-contiguous.
 
     Returns
     -------
@@ -832,12 +980,20 @@ def settle(load_kwh, pv_kwh, mechanism: str, *, price_buy_per_kwh, price_sell_pe
 
     Raises
     ------
+    TypeError
+        Naming the argument: a str, bool or None where a number is expected, arrays of
+        str, bool or object dtype (energies, tariffs), a Series for an energy, a DataFrame
+        for a tariff, a non-boolean ``p2p_allowed``, a non-str option.
     ValueError
-        Naming the argument: unknown mechanism or variant; non-2-D, mismatched or empty
-        energy arrays; NaN, infinite or negative energies; tariffs of the wrong length or
-        non-finite; a sell tariff above the buy tariff for a P2P mechanism; a mask of the
-        wrong length or dtype; a non-positive ``timestep_h``; a missing or out-of-range
-        ``compensation_per_kwh``.
+        Naming the argument: unknown mechanism, variant or axis; non-2-D, mismatched or
+        empty energy arrays; NaN, infinite or negative energies; tariffs of the wrong
+        length, NaN or infinite; duplicated or unmatched pandas labels, a tariff Series
+        whose labels match both axes; for the community mechanisms a negative sell
+        tariff, a sell tariff above the buy tariff or ``sell_ref > buy_ref``; a mask of
+        the wrong length or with missing values; a non-positive ``timestep_h``; a missing,
+        superfluous or out-of-range ``compensation_per_kwh``.
+        :class:`lectoolkit.ResultRangeError` (a ValueError) when totals, prices
+        or bills overflow float64.
 
     Notes
     -----
@@ -853,16 +1009,19 @@ def settle(load_kwh, pv_kwh, mechanism: str, *, price_buy_per_kwh, price_sell_pe
     ``p_sell = sum sell_ref (G - min(D, G)) / sum G``, so members pay exactly the
     community's net grid bill. The seed-002 MMR on gross totals is not budget-balanced.
 
-    Computation: pass 1 sums each step's community totals (and validates the inputs);
+    Computation: pass 1 sums each step's community totals (and checks the energies are
+    finite and non-negative on the fly, so no separate pass over the inputs is made);
     the per-step prices follow from the totals; pass 2 writes the member costs and sums
     the bills. Both passes are numba kernels run in parallel over steps (on one thread
     below ``PARALLEL_MIN_VALUES`` values), block by block of ``chunk_steps`` steps.
 
     Memory bound: besides the inputs, one float64 array of shape (n_steps, n_members) for
-    ``cost``, about 16 float64 values per step (totals and per-step terms), and, for inputs
-    that are not C-contiguous float64 (e.g. DataFrames), two float64 copies of one block,
-    ``2 x chunk_steps x n_members x 8`` bytes. Energy flows are not stored; each access to a
-    flow attribute computes it (one more array of the size of ``cost``).
+    ``cost``, about 16 float64 values per step (totals and per-step terms), and, for
+    C-contiguity, two float64 copies of one block, ``2 x chunk_steps x n_members x 8``
+    bytes. Inputs that are not float64 (integer arrays, DataFrames whose columns are not
+    one float64 block) are converted once, and a DataFrame ``pv_kwh`` labelled in another
+    order than ``load_kwh`` is reordered once. Energy flows are not stored; each access to
+    a flow attribute computes it (one more array of the size of ``cost``).
 
     References
     ----------
@@ -889,64 +1048,59 @@ def settle(load_kwh, pv_kwh, mechanism: str, *, price_buy_per_kwh, price_sell_pe
     >>> mmr.bills.tolist(), mmr.price_import.tolist()
     ([17.0, -7.0], [8.5])
     """
-    if mechanism not in MECHANISMS:
-        raise ValueError(f"mechanism: unknown {mechanism!r}; expected one of {MECHANISMS}")
+    mechanism = _validate.choice(mechanism, "mechanism", MECHANISMS)
     if mechanism in ("mmr", "bill_sharing"):
-        variant = "zhou2018" if variant is None else variant
-        if variant not in VARIANTS:
-            raise ValueError(f"variant: unknown {variant!r}; expected one of {VARIANTS}")
+        variant = "zhou2018" if variant is None else _validate.choice(variant, "variant",
+                                                                      VARIANTS)
     elif variant is not None:
+        _validate.choice(variant, "variant", VARIANTS)
         raise ValueError(f"variant: {mechanism!r} has no variants, got {variant!r}")
-    if tariff_axis not in (None, "members", "steps"):
-        raise ValueError(f"tariff_axis: expected 'members', 'steps' or None, got {tariff_axis!r}")
-    if not (np.isfinite(timestep_h) and timestep_h > 0):
-        raise ValueError(f"timestep_h: must be a positive number of hours, got {timestep_h!r}")
-    if int(chunk_steps) != chunk_steps or chunk_steps < 1:
-        raise ValueError(f"chunk_steps: must be a positive integer, got {chunk_steps!r}")
-    chunk_steps = int(chunk_steps)
+    if tariff_axis is not None:
+        _validate.choice(tariff_axis, "tariff_axis", ("members", "steps"))
+    timestep_h = _validate.positive(timestep_h, "timestep_h", unit="h")
+    chunk_steps = _validate.integer(chunk_steps, "chunk_steps", minimum=1)
 
-    load, index, columns = _energy_source("load_kwh", load_kwh)
-    pv, pv_index, pv_columns = _energy_source("pv_kwh", pv_kwh)
+    load, index, columns = _validate.matrix_layout(load_kwh, "load_kwh", unit="kWh")
+    frame, frame_name = (load_kwh, "load_kwh") if index is not None else (None, "")
+    if frame is not None and isinstance(pv_kwh, pd.DataFrame):
+        pv_kwh = _align_frame(load_kwh, pv_kwh)
+    pv, pv_index, pv_columns = _validate.matrix_layout(pv_kwh, "pv_kwh", unit="kWh")
     if pv.shape != load.shape:
-        raise ValueError(f"pv_kwh: shape {pv.shape} differs from load_kwh {load.shape}")
-    if index is None:
-        index, columns = pv_index, pv_columns
-    elif pv_index is not None and not (pv_index.equals(index) and pv_columns.equals(columns)):
-        raise ValueError("pv_kwh: index or columns differ from those of load_kwh")
+        raise ValueError(f"pv_kwh: shape {pv.shape} differs from load_kwh's {load.shape}")
     n_steps, n_members = load.shape
-    if n_steps == 0 or n_members == 0:
-        raise ValueError(f"load_kwh: needs at least one step and one member, got {load.shape}")
+    if frame is None and pv_index is not None:
+        frame, frame_name, index, columns = pv_kwh, "pv_kwh", pv_index, pv_columns
 
-    buy = _parse_tariff("price_buy_per_kwh", price_buy_per_kwh, n_steps, n_members, index,
-                        columns, tariff_axis)
-    sell = _parse_tariff("price_sell_per_kwh", price_sell_per_kwh, n_steps, n_members, index,
-                         columns, tariff_axis)
+    buy = _parse_tariff("price_buy_per_kwh", price_buy_per_kwh, load.shape, frame, frame_name,
+                        tariff_axis)
+    sell = _parse_tariff("price_sell_per_kwh", price_sell_per_kwh, load.shape, frame,
+                         frame_name, tariff_axis)
     buy_ref, sell_ref = _reference_prices(buy, sell)
     if mechanism != "conventional":
+        what = f"mechanism {mechanism!r} (settled at the community's reference tariffs)"
+        _check_nonnegative_sell(sell.minimum(), what)
         # min over (t, i) of buy - sell separates into a member part and a step part
         gap = np.min(buy.per_member - sell.per_member) + np.min(buy.per_step - sell.per_step)
         if gap < 0:
             raise ValueError(
-                "price_sell_per_kwh: a sell tariff is above the buy tariff; mechanism "
-                f"{mechanism!r} assumes sell <= buy for every member and step"
+                "price_sell_per_kwh: a sell tariff is above the buy tariff of "
+                f"price_buy_per_kwh; mechanism {mechanism!r} assumes sell <= buy for every "
+                "member and step"
             )
-    allowed = _p2p_mask(p2p_allowed, n_steps, index)
-    lam = None
+        _check_references(buy_ref, sell_ref, what)
+    allowed = _p2p_mask(p2p_allowed, n_steps, frame, frame_name)
+    lam = np.zeros(n_steps)
     if mechanism == "sdrc":
         if compensation_per_kwh is None:
             raise ValueError("compensation_per_kwh: required for mechanism 'sdrc'")
-        lam = _finite_array("compensation_per_kwh", compensation_per_kwh)
-        if lam.ndim > 1 or (lam.ndim == 1 and lam.shape != (n_steps,)):
-            raise ValueError(
-                f"compensation_per_kwh: expected a scalar or shape ({n_steps},), got {lam.shape}"
-            )
-        if (lam <= 0).any() or (lam >= buy_ref - sell_ref).any():
-            raise ValueError(
-                "compensation_per_kwh: must satisfy 0 < lambda < buy_ref - sell_ref at every step"
-            )
+        lam = _per_step(compensation_per_kwh, "compensation_per_kwh", n_steps, frame,
+                        frame_name or "load_kwh")
+        _check_compensation(lam, buy_ref - sell_ref, "buy_ref - sell_ref")
+        lam = np.broadcast_to(lam, buy_ref.shape).copy()
     elif compensation_per_kwh is not None:
         raise ValueError(f"compensation_per_kwh: only used by 'sdrc', not {mechanism!r}")
 
+    culprits = "load_kwh, pv_kwh, price_buy_per_kwh, price_sell_per_kwh"
     totals = np.empty((n_steps, 6))
     cost = np.empty((n_steps, n_members))
     bills = np.zeros(n_members)
@@ -957,16 +1111,18 @@ def settle(load_kwh, pv_kwh, mechanism: str, *, price_buy_per_kwh, price_sell_pe
             load_blk, pv_blk = _block(load, start, stop), _block(pv, start, stop)
             totals[start:stop], valid = _step_totals_kernel(load_blk, pv_blk, buy.per_member,
                                                             sell.per_member)
-            if not valid.all():
-                bad_load = not (np.isfinite(load_blk).all() and (load_blk >= 0).all())
-                raise ValueError(_describe_bad_block("load_kwh" if bad_load else "pv_kwh",
-                                                     load_blk if bad_load else pv_blk))
-        # per-step prices and cost weights
-        lam_t = np.zeros(n_steps) if lam is None else np.broadcast_to(lam, (n_steps,)).copy()
+            if not valid.all():  # the whole-array checks say where (error path only)
+                _validate.matrix(load, "load_kwh", unit="kWh", nonneg=True)
+                _validate.matrix(pv, "pv_kwh", unit="kWh", nonneg=True)
+        _validate.finite_result(totals, "community totals per step", culprits)
+        # per-step prices and cost weights (an overflowing mean shows in them, refused)
+        with np.errstate(over="ignore"):
+            member_means = buy.per_member.mean(), sell.per_member.mean()
         terms = _step_terms_kernel(
             _CODES[(mechanism, variant)], totals, allowed, buy_ref, sell_ref, buy.per_step,
-            sell.per_step, buy.per_member.mean(), sell.per_member.mean(), lam_t,
+            sell.per_step, *member_means, lam,
             SEED002_TOTAL_TOL_KW * timestep_h, SEED002_BALANCE_TOL_KW * timestep_h)
+        _validate.finite_result(terms, "prices and grid costs per step", culprits)
         # pass 2: member costs, and their sums over time
         n_blocks = 4 * numba.get_num_threads()
         for start in range(0, n_steps, chunk_steps):
@@ -975,11 +1131,14 @@ def settle(load_kwh, pv_kwh, mechanism: str, *, price_buy_per_kwh, price_sell_pe
                 _block(load, start, stop), _block(pv, start, stop), terms[0, start:stop],
                 terms[1, start:stop], buy.per_member, terms[2, start:stop],
                 terms[3, start:stop], sell.per_member, n_blocks, cost[start:stop])
-            bills += partial.sum(axis=0)
+            with np.errstate(over="ignore", invalid="ignore"):  # refused just below
+                bills += partial.sum(axis=0)
+    # a non-finite cost makes its member's bill non-finite: checking the bills suffices
+    _validate.finite_result(bills, "bills", culprits)
 
     return SettlementResult(
         mechanism=mechanism, variant=variant, cost=cost, bills=bills, price_import=terms[4],
-        price_export=terms[5], grid_cost=terms[6], load=load_kwh, pv=pv_kwh,
+        price_export=terms[5], grid_cost=terms[6], load=load, pv=pv,
         share_import=terms[7], share_export=terms[8], chunk_steps=chunk_steps,
         index=index, columns=columns,
     )

@@ -18,13 +18,14 @@ fit.
 
 from __future__ import annotations
 
+import math
 import os
-from math import lgamma
 
 import numba
 import numpy as np
 import pandas as pd
 
+from lectoolkit import _validate
 from lectoolkit.coalitions import member_series, n_players_of, popcounts
 
 _FASTMATH = {"reassoc", "contract", "nsz", "arcp"}
@@ -41,6 +42,15 @@ _SERIAL_MAX = 1 << 16
 
 _SAMPLE_BUFFER = 1 << 23
 """Sampling: at most this many numbers in one batch (membership cells or marginals)."""
+
+_SHIFT_MIN, _SHIFT_MAX = -1000, 960
+"""Dense kernel: the worths are scaled by ``2**-shift``, ``shift`` in this range, so
+that weights times worths stay normal floats (weights are above ``2**-50``)."""
+
+_FLOAT_MAX = _validate.FLOAT_MAX
+
+_SETTLEMENT_ARGS = "net_load_kwh, price_buy_per_kwh and price_sell_per_kwh"
+"""The arguments a settlement game's result depends on (named when it overflows)."""
 
 
 class DenseGameTooLargeError(MemoryError):
@@ -84,19 +94,30 @@ def max_dense_players(memory_bytes: float | None = None) -> int:
     Parameters
     ----------
     memory_bytes : float, optional
-        Memory available [byte]; by default :func:`free_memory_bytes`.
+        Memory available, a finite number >= 0 [byte]; by default
+        :func:`free_memory_bytes`.
 
     Returns
     -------
     int
         ``max n`` with ``8 * 2**n <= memory_bytes`` (0 if not even one player fits).
 
+    Raises
+    ------
+    TypeError
+        If ``memory_bytes`` is not a real number (a bool, a string, ...).
+    ValueError
+        If ``memory_bytes`` is NaN, infinite or negative.
+
     Examples
     --------
     >>> max_dense_players(2**30)  # 1 GiB holds 2**27 float64 worths
     27
     """
-    budget = free_memory_bytes() if memory_bytes is None else float(memory_bytes)
+    if memory_bytes is None:
+        budget = free_memory_bytes()
+    else:
+        budget = _validate.nonnegative(memory_bytes, "memory_bytes", unit="byte")
     n = 0
     while 8.0 * 2.0 ** (n + 1) <= budget:
         n += 1
@@ -135,64 +156,106 @@ def shapley_weights(n_players: int) -> np.ndarray:
     >>> shapley_weights(3).round(6).tolist()
     [0.333333, 0.166667, 0.333333]
     """
-    n = int(n_players)
+    n = _validate.integer(n_players, "n_players", minimum=1)
     return np.array(
-        [np.exp(lgamma(k + 1) + lgamma(n - k) - lgamma(n + 1)) for k in range(n)]
+        [np.exp(math.lgamma(k + 1) + math.lgamma(n - k) - math.lgamma(n + 1)) for k in range(n)]
     )
 
 
 @numba.njit(cache=True, parallel=True)
-def _first_nonfinite_kernel(values):
-    """Index of the first NaN/inf in ``values``, or -1 (parallel over chunks)."""
+def _scan_kernel(values):
+    """Index of the first NaN/inf in ``values`` (or -1) and the largest ``|value|``.
+
+    Parallel over chunks; a chunk stops at its first NaN/inf.
+    """
     size = values.shape[0]
     n_chunks = min(size, _N_CHUNKS)
     first = np.full(n_chunks, -1, dtype=np.int64)
+    peak = np.zeros(n_chunks)
     for c in numba.prange(n_chunks):
+        top = 0.0
         for j in range(c * size // n_chunks, (c + 1) * size // n_chunks):
-            if not np.isfinite(values[j]):
+            magnitude = abs(values[j])
+            if not magnitude <= _FLOAT_MAX:  # NaN or inf
                 first[c] = j
                 break
+            top = max(top, magnitude)
+        peak[c] = top
     for c in range(n_chunks):
         if first[c] >= 0:
-            return first[c]
-    return -1
+            return first[c], np.inf
+    return -1, peak.max()
 
 
-def _first_nonfinite(values: np.ndarray) -> int:
-    """Index of the first NaN/inf, or -1; small arrays skip the thread launch."""
+def _scan(values: np.ndarray) -> tuple[int, float]:
+    """``(index of the first NaN/inf or -1, max |value|)``; small arrays skip the threads."""
     if values.size <= _SERIAL_MAX:
         bad = np.flatnonzero(~np.isfinite(values))
-        return int(bad[0]) if bad.size else -1
-    return int(_first_nonfinite_kernel(values))
+        return (int(bad[0]), np.inf) if bad.size else (-1, float(np.abs(values).max()))
+    first, peak = _scan_kernel(values)
+    return int(first), float(peak)
 
 
-def validate_worths(worths) -> np.ndarray:
+def _dense_game(worths, min_players: int) -> tuple[np.ndarray, int, float]:
+    """Checked dense worths: ``(float64 C-contiguous array, n, max |worth|)``."""
+    if not (isinstance(worths, np.ndarray) and worths.dtype.kind in "iuf"):
+        # lists, Series and arrays of a non-numeric dtype: kinds, shape and values checked
+        worths = _validate.vector(worths, "worths", unit="money")[0]
+    if worths.ndim != 1:
+        raise ValueError(f"worths: expected a 1-D array, got shape {worths.shape}")
+    n = n_players_of(worths)
+    if n < min_players:
+        raise ValueError(
+            f"worths: expected a game of at least {min_players} players, got {n} "
+            f"(length {worths.size})"
+        )
+    if worths.dtype != np.float64 or not worths.flags.c_contiguous:
+        _require_memory(8 * worths.size, f"converting worths ({worths.size} values) to float64")
+        worths = np.ascontiguousarray(worths, dtype=np.float64)
+    first, peak = _scan(worths)
+    if first >= 0:
+        raise ValueError(
+            f"worths: expected finite values [money], got {worths[first]} at {first} "
+            "(a coalition's bitmask)"
+        )
+    if worths[0] != 0.0:
+        raise ValueError(
+            f"worths: the empty coalition must be worth 0, got worths[0] = {worths[0]}"
+        )
+    return worths, n, peak
+
+
+def validate_worths(worths, *, min_players: int = 1) -> np.ndarray:
     """Check a dense worth array and return it as contiguous float64.
 
     A float64 C-contiguous array is returned as is (no copy); anything else is
-    converted once, after checking that the copy fits in memory.
+    converted once, after checking that the copy fits in memory. Arrays above
+    ``2**16`` worths are scanned for NaN/inf in parallel.
+
+    Parameters
+    ----------
+    worths : array_like, shape (2**n,)
+        ``v(S)`` in bitmask order [money]; numeric (not boolean), ``worths[0] = 0``.
+    min_players : int, default 1
+        Smallest game accepted.
+
+    Returns
+    -------
+    numpy.ndarray, shape (2**n,)
+        The worths as float64.
 
     Raises
     ------
+    TypeError
+        If ``worths`` is not an array of numbers (None, a string, a DataFrame, an array
+        of booleans, strings or objects).
     ValueError
-        If the length is not a power of two, a worth is NaN or infinite, or
-        ``worths[0]`` (the empty coalition) is not zero.
+        If ``worths`` is not 1-D, its length is not ``2**n`` with ``n >= min_players``, a
+        worth is NaN or infinite, or ``worths[0]`` (the empty coalition) is not zero.
     DenseGameTooLargeError
         If converting to float64 would need more memory than is free.
     """
-    arr = np.asarray(worths)
-    if arr.ndim != 1:
-        raise ValueError(f"worths: expected a 1-D array, got shape {arr.shape}")
-    n_players_of(arr)
-    if arr.dtype != np.float64 or not arr.flags.c_contiguous:
-        _require_memory(8 * arr.size, f"converting worths ({arr.size} values) to float64")
-        arr = np.ascontiguousarray(arr, dtype=np.float64)
-    first = _first_nonfinite(arr)
-    if first >= 0:
-        raise ValueError(f"worths: coalition {first} has a non-finite worth ({arr[first]})")
-    if arr[0] != 0.0:
-        raise ValueError(f"worths: the empty coalition must be worth 0, got worths[0] = {arr[0]}")
-    return arr
+    return _dense_game(worths, min_players)[0]
 
 
 @numba.njit(cache=True, fastmath=_FASTMATH)
@@ -260,10 +323,14 @@ def _shapley_dense_serial(worths, w_member, w_outsider, local_size, partial):
                           partial[chunk])
 
 
-def _shapley_dense(worths: np.ndarray, n: int) -> np.ndarray:
-    """Exact Shapley value of validated dense worths; see :func:`shapley_values`."""
+def _shapley_dense(worths: np.ndarray, n: int, shift: int = 0) -> np.ndarray:
+    """Exact Shapley value of validated dense worths divided by ``2**shift``.
+
+    The weights are scaled instead of the worths (exact: a power of two); see
+    :func:`shapley_values`.
+    """
     w = np.zeros(n + 2)  # w[k + 1] = w(k) for k = -1 .. n
-    w[1 : n + 1] = shapley_weights(n)
+    w[1 : n + 1] = np.ldexp(shapley_weights(n), -shift)
     bits = min(n, _BLOCK_BITS)
     local_size = popcounts(bits).astype(np.int64)
     partial = np.zeros((min(1 << (n - bits), _N_CHUNKS), n + 1))
@@ -282,8 +349,9 @@ def shapley_values(worths, players=None):
         ``worths[S]`` is the worth ``v(S)`` of the coalition with bitmask ``S``
         [money]; ``worths[0]`` must be 0.
     players : sequence of hashable, optional
-        Player labels; when given, the result is a :class:`pandas.Series` indexed by
-        them (index name ``member``).
+        ``n`` distinct player labels (a list, tuple, range, array or Index, not a
+        string or a set); when given, the result is a :class:`pandas.Series` indexed
+        by them (index name ``member``).
 
     Returns
     -------
@@ -292,8 +360,14 @@ def shapley_values(worths, players=None):
 
     Raises
     ------
+    TypeError
+        ``worths`` not numeric (see :func:`validate_worths`), ``players`` not a
+        sequence of hashable labels.
     ValueError
-        Bad ``worths`` (see :func:`validate_worths`) or ``players`` of the wrong length.
+        Bad ``worths`` (see :func:`validate_worths`), ``players`` of the wrong length
+        or with a repeated label.
+    lectoolkit.ResultRangeError
+        If a Shapley value leaves the range of float64 (worths near ``1.8e308``).
     DenseGameTooLargeError
         If ``worths`` must be converted to float64 and the copy does not fit in memory.
 
@@ -314,7 +388,10 @@ def shapley_values(worths, players=None):
     the time is ``O(2**n)`` and the memory beyond ``worths`` is a 32 KiB buffer per
     chunk plus ``64 (n + 1)`` partial sums. Sums are accumulated per block and per
     chunk, which keeps the rounding error near ``1e-13 max|v|``; the chunks do not
-    depend on the number of threads, so neither does the result.
+    depend on the number of threads, so neither does the result. The weights are
+    divided by the power of two nearest ``max|v|`` (found in the same pass that checks
+    the worths for NaN/inf), an exact scaling that keeps worths near the ends of the
+    float64 range (``1e308``, subnormal) from overflowing or underflowing in the sums.
 
     References
     ----------
@@ -331,48 +408,76 @@ def shapley_values(worths, players=None):
     >>> shapley_values([0.0, 0.77, 0.51, 1.04], players=["a", "b"]).round(2).to_dict()
     {'a': 0.65, 'b': 0.39}
     """
-    arr = validate_worths(worths)
-    n = n_players_of(arr)
-    phi = _shapley_dense(arr, n)
+    arr, n, peak = _dense_game(worths, 1)
+    if players is not None:
+        players = _validate.labels(players, "players", n)
+    shift = min(max(_exponent(peak), _SHIFT_MIN), _SHIFT_MAX)
+    phi = _scaled(_shapley_dense(arr, n, shift), shift, "Shapley values", "worths")
     return phi if players is None else member_series(phi, players, "shapley")
+
+
+def _exponent(magnitude: float) -> int:
+    """``e`` with ``2**(e-1) <= magnitude < 2**e`` (0 for 0)."""
+    return math.frexp(magnitude)[1]
+
+
+def _scaled(values: np.ndarray, shift: int, what: str, culprits: str) -> np.ndarray:
+    """``values * 2**shift`` in place; refuse a result that leaves float64's range.
+
+    Large arrays are checked through their minimum and maximum (no temporary).
+    """
+    if shift:
+        with np.errstate(over="ignore"):
+            np.ldexp(values, shift, out=values)
+    edges = values if values.size <= _SERIAL_MAX else np.array([values.min(), values.max()])
+    if not np.isfinite(edges).all():
+        _validate.finite_result(edges, what, culprits)
+    return values
 
 
 # ---------------------------------------------------------------------------------------
 # Settlement (savings) games over a time series
 
 
-def _as_price(price, n_steps: int, name: str) -> np.ndarray:
-    """A scalar or per-step price as a float64 array of shape ``(n_steps,)``."""
-    arr = np.asarray(price, dtype=np.float64)
-    if arr.ndim == 0:
-        arr = np.full(n_steps, float(arr))
-    elif arr.shape != (n_steps,):
+def _price(price, name: str, net_load_kwh, n_steps: int) -> np.ndarray:
+    """A scalar or per-step price [money/kWh] as float64 of shape ``(n_steps,)``.
+
+    A Series is paired with a DataFrame of net loads by label, else by position.
+    """
+    per_step = isinstance(price, (list, tuple, pd.Series, pd.DataFrame)) or (
+        isinstance(price, np.ndarray) and price.ndim > 0
+    )
+    if not per_step:
+        return np.full(n_steps, _validate.number(price, name, unit="money/kWh"))
+    if isinstance(price, pd.Series):
+        price = _validate.align(net_load_kwh, "net_load_kwh", price, name)
+    prices = _validate.vector(price, name, unit="money/kWh", min_size=0)[0]
+    if prices.size != n_steps:
         raise ValueError(
-            f"{name}: expected a scalar or shape ({n_steps},) (one price per step), "
-            f"got shape {arr.shape}"
+            f"{name}: expected a scalar or {n_steps} prices, one per step (row) of "
+            f"net_load_kwh, got {prices.size}"
         )
-    if not np.isfinite(arr).all():
-        raise ValueError(f"{name}: prices must be finite (found NaN or inf)")
-    return arr
+    return prices
 
 
 def _settlement_inputs(net_load_kwh, price_buy_per_kwh, price_sell_per_kwh):
-    """Validate a settlement game; return member-major loads, half spread, labels."""
-    members = list(net_load_kwh.columns) if isinstance(net_load_kwh, pd.DataFrame) else None
-    load = np.asarray(net_load_kwh, dtype=np.float64)
-    if load.ndim != 2 or load.shape[0] < 1 or load.shape[1] < 1:
-        raise ValueError(
-            "net_load_kwh: expected a 2-D array (n_steps, n_members) with at least one "
-            f"step and one member, got shape {load.shape}"
-        )
-    if not np.isfinite(load).all():
-        raise ValueError("net_load_kwh: net loads must be finite (found NaN or inf)")
+    """Validate a settlement game; return it scaled to magnitude ~1.
+
+    Returns ``(rows, half_spread, shift, members)``: the member-major net loads and
+    the half spread ``(buy - sell) / 2``, each divided by a power of two so that its
+    largest magnitude lies in ``[0.5, 1)``, ``shift`` such that the worths of the
+    scaled game times ``2**shift`` are those of the game (the game is linear in each,
+    and scaling by a power of two is exact), and the member labels (or None).
+    """
+    load, _, members = _validate.matrix(net_load_kwh, "net_load_kwh", unit="kWh")
     n_steps = load.shape[0]
-    buy = _as_price(price_buy_per_kwh, n_steps, "price_buy_per_kwh")
-    sell = _as_price(price_sell_per_kwh, n_steps, "price_sell_per_kwh")
-    rows = np.ascontiguousarray(load.T)
-    half_spread = np.ascontiguousarray(0.5 * (buy - sell))
-    return rows, half_spread, members
+    buy = _price(price_buy_per_kwh, "price_buy_per_kwh", net_load_kwh, n_steps)
+    sell = _price(price_sell_per_kwh, "price_sell_per_kwh", net_load_kwh, n_steps)
+    load_shift = _exponent(np.abs(load).max())
+    price_shift = _exponent(max(np.abs(buy).max(), np.abs(sell).max()))
+    rows = np.ldexp(load.T, -load_shift, order="C")
+    half_spread = 0.5 * np.ldexp(buy, -price_shift) - 0.5 * np.ldexp(sell, -price_shift)
+    return rows, half_spread, load_shift + price_shift, members
 
 
 @numba.njit(cache=True, fastmath=_FASTMATH)
@@ -449,12 +554,16 @@ def settlement_game_worths(net_load_kwh, price_buy_per_kwh, price_sell_per_kwh) 
     Parameters
     ----------
     net_load_kwh : array_like or pandas.DataFrame, shape (n_steps, n_members)
-        Net load per step and member [kWh] (> 0 import, < 0 export); a DataFrame has a
-        time index and one column per member.
-    price_buy_per_kwh : float or array_like, shape (n_steps,)
-        Grid purchase price [money/kWh], scalar or per step.
-    price_sell_per_kwh : float or array_like, shape (n_steps,)
-        Grid sale price [money/kWh], scalar or per step.
+        Net load per step and member [kWh] (> 0 import, < 0 export), finite, at least
+        one step and one member; a DataFrame has a time index and one column per
+        member (unique labels).
+    price_buy_per_kwh : float or array_like or pandas.Series, shape (n_steps,)
+        Grid purchase price [money/kWh], finite, scalar or per step. A Series is paired
+        with a DataFrame of net loads by label (same labels, any order), otherwise by
+        position. Any sign is allowed.
+    price_sell_per_kwh : float or array_like or pandas.Series, shape (n_steps,)
+        Grid sale price [money/kWh], as ``price_buy_per_kwh``. A sale price above the
+        purchase price is allowed: pooling then loses money and worths are negative.
 
     Returns
     -------
@@ -464,11 +573,19 @@ def settlement_game_worths(net_load_kwh, price_buy_per_kwh, price_sell_per_kwh) 
 
     Raises
     ------
+    TypeError
+        If an argument is not numeric (None, a string, booleans, a Series of net
+        loads, a DataFrame of prices).
     ValueError
-        If ``net_load_kwh`` is not 2-D or has NaN/inf, or a price has the wrong shape or
-        NaN/inf.
+        If ``net_load_kwh`` is not 2-D, is empty, has NaN/inf or repeated labels, or a
+        price has NaN/inf, a length other than ``n_steps`` or labels other than those
+        of ``net_load_kwh``.
+    lectoolkit.ResultRangeError
+        If a worth leaves the range of float64 (net loads times prices beyond
+        ``1.8e308``).
     DenseGameTooLargeError
-        If the ``2**n`` worths do not fit in free memory.
+        If there are more than 40 members or the ``2**n`` worths do not fit in free
+        memory.
 
     Notes
     -----
@@ -484,7 +601,10 @@ def settlement_game_worths(net_load_kwh, price_buy_per_kwh, price_sell_per_kwh) 
     ``O(2**n + n T)`` memory. The mask space is split by its top bits into independent
     walks, one running sum per walk, run in parallel; each step of a walk also
     evaluates the four coalitions of members 0 and 1 in the same branch-free pass.
-    The running sums drift by a few ulps over the walk (relative error ~1e-13).
+    The running sums drift by a few ulps over the walk (relative error ~1e-13). Net
+    loads and prices are first divided by powers of two (exact) that bring each to
+    magnitude ~1, so intermediate sums neither overflow nor underflow; only a worth
+    that itself leaves float64's range is refused.
 
     Examples
     --------
@@ -494,14 +614,15 @@ def settlement_game_worths(net_load_kwh, price_buy_per_kwh, price_sell_per_kwh) 
     >>> settlement_game_worths([[2.0, -1.0]], 0.30, 0.10).round(4).tolist()
     [0.0, 0.0, 0.0, 0.2]
     """
-    rows, half_spread, _ = _settlement_inputs(
+    rows, half_spread, shift, _ = _settlement_inputs(
         net_load_kwh, price_buy_per_kwh, price_sell_per_kwh
     )
-    return _settlement_worths(rows, half_spread)
+    return _scaled(_settlement_worths(rows, half_spread), shift, "coalition worths",
+                   _SETTLEMENT_ARGS)
 
 
 def _settlement_worths(rows: np.ndarray, half_spread: np.ndarray) -> np.ndarray:
-    """Memory check, then :func:`_settlement_worths_kernel` (validated inputs)."""
+    """Memory check, then :func:`_settlement_worths_kernel` (validated, scaled inputs)."""
     n = rows.shape[0]
     if n > 40:
         raise DenseGameTooLargeError(
@@ -520,11 +641,12 @@ def settlement_game_shapley(net_load_kwh, price_buy_per_kwh, price_sell_per_kwh)
     Parameters
     ----------
     net_load_kwh : array_like or pandas.DataFrame, shape (n_steps, n_members)
-        Net load per step and member [kWh] (> 0 import, < 0 export).
-    price_buy_per_kwh : float or array_like, shape (n_steps,)
-        Grid purchase price [money/kWh].
-    price_sell_per_kwh : float or array_like, shape (n_steps,)
-        Grid sale price [money/kWh].
+        Net load per step and member [kWh] (> 0 import, < 0 export); see
+        :func:`settlement_game_worths`.
+    price_buy_per_kwh : float or array_like or pandas.Series, shape (n_steps,)
+        Grid purchase price [money/kWh]; see :func:`settlement_game_worths`.
+    price_sell_per_kwh : float or array_like or pandas.Series, shape (n_steps,)
+        Grid sale price [money/kWh]; see :func:`settlement_game_worths`.
 
     Returns
     -------
@@ -534,8 +656,9 @@ def settlement_game_shapley(net_load_kwh, price_buy_per_kwh, price_sell_per_kwh)
 
     Raises
     ------
-    ValueError, DenseGameTooLargeError
-        As :func:`settlement_game_worths`.
+    TypeError, ValueError, lectoolkit.ResultRangeError, DenseGameTooLargeError
+        As :func:`settlement_game_worths` (a Shapley value that leaves float64's range
+        raises ``ResultRangeError`` too).
 
     Notes
     -----
@@ -547,27 +670,23 @@ def settlement_game_shapley(net_load_kwh, price_buy_per_kwh, price_sell_per_kwh)
     >>> settlement_game_shapley(net, 0.30, 0.10).round(4).to_dict()
     {'home': 0.2, 'pv': 0.2}
     """
-    rows, half_spread, members = _settlement_inputs(
+    rows, half_spread, shift, members = _settlement_inputs(
         net_load_kwh, price_buy_per_kwh, price_sell_per_kwh
     )
-    worths = _settlement_worths(rows, half_spread)
-    if members is None:
-        members = range(rows.shape[0])
-    return shapley_values(worths, players=members)
+    n = rows.shape[0]
+    phi = _shapley_dense(_settlement_worths(rows, half_spread), n)
+    phi = _scaled(phi, shift, "Shapley values", _SETTLEMENT_ARGS)
+    return member_series(phi, range(n) if members is None else members, "shapley")
 
 
 # ---------------------------------------------------------------------------------------
 # Sampling
 
 
-def _sampling_sizes(n_players, n_permutations, antithetic: bool) -> tuple[int, int]:
-    """Validate sizes; return ``(n, number of independent samples)``."""
-    n = int(n_players)
-    if n != n_players or n < 1:
-        raise ValueError(f"n_players: expected a positive integer, got {n_players!r}")
-    m = int(n_permutations)
-    if m != n_permutations or m < 1:
-        raise ValueError(f"n_permutations: expected a positive integer, got {n_permutations!r}")
+def _sampling_sizes(n_permutations, antithetic) -> tuple[int, bool, int]:
+    """Validate the sampling options; return ``(n_permutations, antithetic, samples)``."""
+    m = _validate.integer(n_permutations, "n_permutations", minimum=1)
+    antithetic = _validate.flag(antithetic, "antithetic")
     if antithetic and m % 2:
         raise ValueError(
             f"n_permutations: {m} is odd; antithetic sampling uses permutations in pairs "
@@ -579,7 +698,7 @@ def _sampling_sizes(n_players, n_permutations, antithetic: bool) -> tuple[int, i
             f"n_permutations: {m} gives a single sample; at least 2 "
             f"{'pairs' if antithetic else 'permutations'} are needed for a standard error"
         )
-    return n, samples
+    return m, antithetic, samples
 
 
 def _draw_permutations(gen: np.random.Generator, count: int, n: int) -> np.ndarray:
@@ -597,38 +716,48 @@ class _Moments:
 
     def add(self, samples: np.ndarray) -> None:
         k = samples.shape[0]
-        mean = samples.mean(axis=0)
-        m2 = ((samples - mean) ** 2).sum(axis=0)
         total = self.count + k
-        delta = mean - self.mean
-        self.mean = self.mean + delta * (k / total)
-        self.m2 = self.m2 + m2 + delta**2 * (self.count * k / total)
+        with np.errstate(over="ignore", invalid="ignore"):  # inf is refused in frame()
+            mean = samples.mean(axis=0)
+            m2 = ((samples - mean) ** 2).sum(axis=0)
+            delta = mean - self.mean
+            self.mean = self.mean + delta * (k / total)
+            self.m2 = self.m2 + m2 + delta**2 * (self.count * k / total)
         self.count = total
 
-    def frame(self, index, n_permutations: int) -> pd.DataFrame:
+    def frame(self, index, n_permutations: int, shift: int, culprits: str) -> pd.DataFrame:
+        """Estimates and standard errors of samples that were divided by ``2**shift``."""
         std_error = np.sqrt(self.m2 / (self.count - 1) / self.count)
-        out = pd.DataFrame({"shapley": self.mean, "std_error": std_error}, index=index)
+        what = "Shapley estimates or their standard errors"
+        out = pd.DataFrame({"shapley": _scaled(self.mean, shift, what, culprits),
+                            "std_error": _scaled(std_error, shift, what, culprits)},
+                           index=index)
         out.attrs["n_permutations"] = n_permutations
         return out
 
 
-def _prefix_marginals(worth_fn, perms: np.ndarray, empty_worth: float) -> np.ndarray:
-    """Marginal contributions ``(batch, n)`` along each permutation (row of ``perms``)."""
+def _worths_of(worth_fn, members: np.ndarray, shift: int) -> np.ndarray:
+    """``worth_fn(members)``, checked, divided by ``2**shift``."""
+    values = _validate.vector(worth_fn(members), "worth_fn", unit="money",
+                              size=members.shape[0])[0]
+    return np.ldexp(values, -shift)
+
+
+def _prefix_marginals(worth_fn, perms: np.ndarray, empty_worth: float, shift: int
+                      ) -> np.ndarray:
+    """Marginal contributions ``(batch, n)`` along each permutation (row of ``perms``).
+
+    Worths are divided by ``2**shift``; ``empty_worth`` comes divided already.
+    """
     batch, n = perms.shape
     rank = np.empty_like(perms)
     np.put_along_axis(rank, perms, np.arange(n), axis=1)
     # prefix k of permutation p holds member j iff rank[p, j] <= k
     members = rank[:, None, :] <= np.arange(n)[None, :, None]
-    values = np.asarray(worth_fn(members.reshape(batch * n, n)), dtype=np.float64)
-    if values.shape != (batch * n,):
-        raise ValueError(
-            f"worth_fn: expected {batch * n} worths (one per membership row), "
-            f"got shape {values.shape}"
-        )
-    if not np.isfinite(values).all():
-        raise ValueError("worth_fn: returned NaN or inf worths")
-    values = values.reshape(batch, n)
-    steps = np.diff(values, axis=1, prepend=empty_worth)
+    values = _worths_of(worth_fn, members.reshape(batch * n, n), shift).reshape(batch, n)
+    with np.errstate(over="ignore", invalid="ignore"):
+        steps = np.diff(values, axis=1, prepend=empty_worth)
+    _validate.finite_result(steps, "marginal contributions", "worth_fn")
     out = np.empty((batch, n))
     np.put_along_axis(out, perms, steps, axis=1)
     return out
@@ -643,14 +772,17 @@ def shapley_sampled(worth_fn, n_players: int, n_permutations: int, rng=None,
     worth_fn : callable
         ``worth_fn(members) -> worths``: ``members`` is a boolean array of shape
         ``(batch, n_players)`` (row = coalition, column = player); returns the
-        ``(batch,)`` worths [money]. Called on batches of prefix coalitions, so a
-        vectorised function makes any game of any size cheap to sample.
+        ``(batch,)`` worths [money], finite numbers (not booleans). Called on batches
+        of prefix coalitions, so a vectorised function makes any game of any size cheap
+        to sample.
     n_players : int
-        Number of players ``n``.
+        Number of players ``n``, an integer >= 1.
     n_permutations : int
-        Number of permutations drawn (even when ``antithetic``).
+        Number of permutations drawn, an integer >= 2 (even and >= 4 when
+        ``antithetic``: at least two samples are needed for a standard error).
     rng : numpy.random.Generator or int, optional
-        Random generator or seed (same seed, same result).
+        Random generator or non-negative seed (same seed, same result); None draws a
+        fresh seed.
     antithetic : bool, default True
         Pair each permutation with its reverse; the pair's average is one sample.
 
@@ -664,9 +796,17 @@ def shapley_sampled(worth_fn, n_players: int, n_permutations: int, rng=None,
 
     Raises
     ------
+    TypeError
+        ``worth_fn`` not callable or returning something other than numbers;
+        ``n_players``, ``n_permutations`` or an ``rng`` seed not an integer; ``rng``
+        neither a Generator nor a seed; ``antithetic`` not a bool.
     ValueError
-        Bad sizes (``n_permutations`` odd with ``antithetic``, or fewer than two
-        samples), or ``worth_fn`` returning the wrong shape or NaN/inf.
+        Bad sizes (``n_players`` below 1 or too large for one permutation's ``n**2``
+        prefix memberships to fit in free memory, ``n_permutations`` odd with
+        ``antithetic`` or giving fewer than two samples, a negative seed), or
+        ``worth_fn`` returning the wrong number of worths or NaN/inf.
+    lectoolkit.ResultRangeError
+        If marginal contributions, estimates or standard errors leave float64's range.
 
     Notes
     -----
@@ -677,7 +817,9 @@ def shapley_sampled(worth_fn, n_players: int, n_permutations: int, rng=None,
     standard error is the sample standard deviation over samples divided by
     ``sqrt(samples)``, accumulated in batches (Chan, Golub and LeVeque merge) so memory
     stays bounded: a batch holds at most ``max(2**23, n**2)`` membership cells (one
-    permutation's ``n`` prefixes at least).
+    permutation's ``n`` prefixes at least). Worths are divided by the power of two
+    nearest ``max(|v(∅)|, |v(N)|)`` (exact) before differences and squares are taken,
+    so games near the ends of float64's range keep their precision.
 
     References
     ----------
@@ -695,12 +837,15 @@ def shapley_sampled(worth_fn, n_players: int, n_permutations: int, rng=None,
     ([1.0, 2.0, 3.0], [0.0, 0.0, 0.0])
     """
     if not callable(worth_fn):
-        raise ValueError(f"worth_fn: expected a callable, got {type(worth_fn).__name__}")
-    n, samples = _sampling_sizes(n_players, n_permutations, antithetic)
-    gen = np.random.default_rng(rng)
-    empty = np.asarray(worth_fn(np.zeros((1, n), dtype=bool)), dtype=np.float64).reshape(-1)
-    if empty.shape != (1,) or not np.isfinite(empty[0]):
-        raise ValueError(f"worth_fn: the empty coalition's worth is not one finite number: {empty}")
+        raise TypeError(f"worth_fn: expected a callable, got {_validate.describe(worth_fn)}")
+    n = _validate.integer(n_players, "n_players", minimum=1)
+    n_permutations, antithetic, samples = _sampling_sizes(n_permutations, antithetic)
+    gen = _validate.seeded_rng(rng)
+    if n * n > _SAMPLE_BUFFER:
+        _validate.fits_in_memory(n * n, "n_players", f"one permutation's {n}**2 prefix cells")
+    ends = _worths_of(worth_fn, np.arange(n)[None, :] < np.array([[0], [n]]), 0)
+    shift = _exponent(np.abs(ends).max())
+    empty = np.ldexp(ends[0], -shift)
     per_sample = n * n * (2 if antithetic else 1)
     batch = max(1, min(samples, _SAMPLE_BUFFER // per_sample))
     moments = _Moments(n)
@@ -708,12 +853,12 @@ def shapley_sampled(worth_fn, n_players: int, n_permutations: int, rng=None,
     while done < samples:
         count = min(batch, samples - done)
         perms = _draw_permutations(gen, count, n)
-        values = _prefix_marginals(worth_fn, perms, empty[0])
+        values = _prefix_marginals(worth_fn, perms, empty, shift)
         if antithetic:
-            values = 0.5 * (values + _prefix_marginals(worth_fn, perms[:, ::-1], empty[0]))
+            values = 0.5 * (values + _prefix_marginals(worth_fn, perms[:, ::-1], empty, shift))
         moments.add(values)
         done += count
-    return moments.frame(pd.RangeIndex(n, name="member"), int(n_permutations))
+    return moments.frame(pd.RangeIndex(n, name="member"), n_permutations, shift, "worth_fn")
 
 
 @numba.njit(cache=True, parallel=True, fastmath=_FASTMATH)
@@ -773,16 +918,17 @@ def settlement_game_shapley_sampled(net_load_kwh, price_buy_per_kwh, price_sell_
     Parameters
     ----------
     net_load_kwh : array_like or pandas.DataFrame, shape (n_steps, n_members)
-        Net load per step and member [kWh] (> 0 import, < 0 export).
-    price_buy_per_kwh : float or array_like, shape (n_steps,)
-        Grid purchase price [money/kWh].
-    price_sell_per_kwh : float or array_like, shape (n_steps,)
-        Grid sale price [money/kWh].
+        Net load per step and member [kWh] (> 0 import, < 0 export); see
+        :func:`settlement_game_worths` (any number of members).
+    price_buy_per_kwh : float or array_like or pandas.Series, shape (n_steps,)
+        Grid purchase price [money/kWh]; see :func:`settlement_game_worths`.
+    price_sell_per_kwh : float or array_like or pandas.Series, shape (n_steps,)
+        Grid sale price [money/kWh]; see :func:`settlement_game_worths`.
     n_permutations : int
-        Number of permutations drawn (even when ``antithetic``).
+        Number of permutations drawn, as in :func:`shapley_sampled`.
     rng : numpy.random.Generator or int, optional
-        Random generator or seed; the same seed gives the same permutations as
-        :func:`shapley_sampled`, hence the same estimate.
+        Random generator or non-negative seed; the same seed gives the same
+        permutations as :func:`shapley_sampled`, hence the same estimate.
     antithetic : bool, default True
         Pair each permutation with its reverse.
 
@@ -794,9 +940,11 @@ def settlement_game_shapley_sampled(net_load_kwh, price_buy_per_kwh, price_sell_
 
     Raises
     ------
-    ValueError
+    TypeError, ValueError
         As :func:`settlement_game_worths` for the inputs, and as
-        :func:`shapley_sampled` for ``n_permutations``.
+        :func:`shapley_sampled` for ``n_permutations``, ``rng`` and ``antithetic``.
+    lectoolkit.ResultRangeError
+        If an estimate or standard error leaves float64's range.
 
     Notes
     -----
@@ -818,11 +966,12 @@ def settlement_game_shapley_sampled(net_load_kwh, price_buy_per_kwh, price_sell_
     home        0.2        0.0
     pv          0.2        0.0
     """
-    rows, half_spread, members = _settlement_inputs(
+    rows, half_spread, shift, members = _settlement_inputs(
         net_load_kwh, price_buy_per_kwh, price_sell_per_kwh
     )
-    n, samples = _sampling_sizes(rows.shape[0], n_permutations, antithetic)
-    gen = np.random.default_rng(rng)
+    n = rows.shape[0]
+    n_permutations, antithetic, samples = _sampling_sizes(n_permutations, antithetic)
+    gen = _validate.seeded_rng(rng)
     batch = max(1, min(samples, _SAMPLE_BUFFER // n))
     moments = _Moments(n)
     done = 0
@@ -833,4 +982,4 @@ def settlement_game_shapley_sampled(net_load_kwh, price_buy_per_kwh, price_sell_
         done += count
     index = pd.RangeIndex(n, name="member") if members is None else pd.Index(
         members, name="member")
-    return moments.frame(index, int(n_permutations))
+    return moments.frame(index, n_permutations, shift, _SETTLEMENT_ARGS)

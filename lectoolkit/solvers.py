@@ -20,10 +20,16 @@ version; any termination other than optimal raises :class:`SolverError`.
 from __future__ import annotations
 
 import importlib.util
+import numbers
 import shutil
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
+
+import numpy as np
+
+from lectoolkit import _validate
 
 SOLVER_PREFERENCE = ("highs", "glpk", "cbc")
 """Solvers in the order ``solver="auto"`` tries them."""
@@ -67,8 +73,8 @@ class SolveResult:
         Version of the solver, e.g. ``"1.15.1"``.
     termination_condition : str
         Always ``"optimal"`` (other conditions raise :class:`SolverError`).
-    objective : float or None
-        Value of the model's active objective, None if it has none.
+    objective : float
+        Value of the model's active objective.
     wall_time_s : float
         Wall-clock time of the solver call [s].
     """
@@ -76,7 +82,7 @@ class SolveResult:
     solver: str
     solver_version: str
     termination_condition: str
-    objective: float | None
+    objective: float
     wall_time_s: float
 
 
@@ -129,6 +135,8 @@ def resolve_solver(solver: str = "auto") -> str:
 
     Raises
     ------
+    TypeError
+        If ``solver`` is not a string.
     ValueError
         If ``solver`` is not one of the names above.
     SolverError
@@ -140,10 +148,7 @@ def resolve_solver(solver: str = "auto") -> str:
     >>> resolve_solver("auto")
     'highs'
     """
-    if not isinstance(solver, str) or solver not in ("auto", *SOLVER_PREFERENCE):
-        raise ValueError(
-            f"solver: expected 'auto' or one of {list(SOLVER_PREFERENCE)}, got {solver!r}"
-        )
+    _validate.choice(solver, "solver", ("auto", *SOLVER_PREFERENCE))
     if solver == "auto":
         found = available_solvers()
         if not found:
@@ -166,6 +171,21 @@ def resolve_solver(solver: str = "auto") -> str:
 def solver_version(solver: str = "auto") -> str:
     """Version of an installed solver as a dotted string.
 
+    Parameters
+    ----------
+    solver : {"auto", "highs", "glpk", "cbc"}
+        See :func:`resolve_solver`.
+
+    Returns
+    -------
+    str
+        The version, e.g. ``"1.15.1"`` (``"unknown"`` if the solver does not say).
+
+    Raises
+    ------
+    TypeError, ValueError, SolverError
+        As :func:`resolve_solver`.
+
     Examples
     --------
     >>> solver_version("highs").count(".") >= 1
@@ -182,6 +202,63 @@ def _cached_version(name: str) -> str:
     return ".".join(str(part) for part in version)
 
 
+def _check_model(model, pyo) -> None:
+    """Refuse anything but a constructed pyomo model with one active objective."""
+    if not isinstance(model, pyo.Model):
+        raise TypeError(
+            f"model: expected a pyomo ConcreteModel, got {_validate.describe(model)}"
+        )
+    if not model.is_constructed():
+        raise ValueError(
+            f"model: {model.name!r} is not constructed (an AbstractModel needs "
+            "create_instance() first)"
+        )
+    n_objectives = sum(1 for _ in model.component_data_objects(pyo.Objective, active=True))
+    if n_objectives != 1:
+        raise ValueError(
+            f"model: expected exactly one active objective, {model.name!r} has {n_objectives}"
+        )
+
+
+def _check_options(options, name: str, time_limit_s) -> dict:
+    """Solver options as a new dict; HiGHS checks each name and value itself."""
+    if options is None:
+        return {}
+    if not isinstance(options, Mapping):
+        raise TypeError(f"options: expected a dict of option names to values, got "
+                        f"{_validate.describe(options)}")
+    checked = {}
+    for key, value in options.items():
+        if not isinstance(key, str) or not key:
+            raise TypeError(f"options: option names must be non-empty strings, got "
+                            f"{_validate.describe(key)}")
+        if isinstance(value, np.generic):
+            value = value.item()
+        if not isinstance(value, (str, numbers.Real)):
+            raise TypeError(f"options: option {key!r} must be a string or a number, got "
+                            f"{_validate.describe(value)}")
+        if isinstance(value, float) and not np.isfinite(value):
+            raise ValueError(f"options: option {key!r} must be finite, got {value}")
+        checked[key] = value
+    if time_limit_s is not None and _TIME_LIMIT_OPTION[name] in options:
+        raise ValueError(
+            f"options: {_TIME_LIMIT_OPTION[name]!r} sets the time limit that time_limit_s "
+            "also sets; pass only one of them"
+        )
+    if name == "highs":
+        import highspy
+
+        probe = highspy.Highs()
+        probe.setOptionValue("output_flag", False)
+        for key, value in checked.items():
+            if probe.setOptionValue(key, value) != highspy.HighsStatus.kOk:
+                raise ValueError(
+                    f"options: HiGHS refuses option {key!r} = {value!r} (unknown name, "
+                    "wrong type or out of range; see the HiGHS option list)"
+                )
+    return checked
+
+
 def solve(
     model,
     solver: str = "auto",
@@ -195,14 +272,16 @@ def solve(
     Parameters
     ----------
     model : pyomo.environ.ConcreteModel
-        The model; if it carries an import ``Suffix`` named ``dual``, the solver's
-        dual values are loaded into it as well.
+        A constructed model with exactly one active objective; if it carries an import
+        ``Suffix`` named ``dual``, the solver's dual values are loaded into it as well.
     solver : {"auto", "highs", "glpk", "cbc"}
         See :func:`resolve_solver`.
     time_limit_s : float, optional
-        Wall-clock limit passed to the solver [s].
-    options : dict, optional
-        Further solver-specific options, passed through unchanged.
+        Wall-clock limit passed to the solver, a finite number > 0 [s].
+    options : dict of str to str or number, optional
+        Further solver-specific options. HiGHS checks every name and value before the
+        solve; GLPK and CBC get them unchanged. The time-limit option itself
+        (``time_limit``, ``tmlim``, ``sec``) belongs in ``time_limit_s`` when that is given.
     tee : bool
         Stream the solver's log.
 
@@ -213,12 +292,18 @@ def solve(
 
     Raises
     ------
+    TypeError
+        If ``model`` is not a pyomo model, ``solver`` not a string, ``time_limit_s``
+        not a number, ``options`` not a dict of names to strings or numbers, or ``tee``
+        not a bool.
+    ValueError
+        If ``solver`` is unknown, ``time_limit_s`` is not a finite positive number, an
+        option is refused by HiGHS or repeats the time limit, or ``model`` is not
+        constructed or has no (or several) active objectives.
     SolverError
         If no solver is available or the termination condition is not optimal
         (infeasible, unbounded, time limit, ...); the message names the solver and
         the condition.
-    ValueError
-        If ``time_limit_s`` is not positive or ``solver`` is unknown.
 
     Examples
     --------
@@ -230,12 +315,14 @@ def solve(
     >>> result.solver, result.termination_condition, result.objective
     ('highs', 'optimal', 8.0)
     """
-    name = resolve_solver(solver)
-    if time_limit_s is not None and not time_limit_s > 0:
-        raise ValueError(f"time_limit_s: expected a positive number of seconds, got {time_limit_s}")
     pyo = _import_pyomo()
+    _check_model(model, pyo)
+    name = resolve_solver(solver)
+    if time_limit_s is not None:
+        time_limit_s = _validate.positive(time_limit_s, "time_limit_s", unit="s")
+    solver_options = _check_options(options, name, time_limit_s)
+    tee = _validate.flag(tee, "tee")
     factory = pyo.SolverFactory(_PYOMO_NAMES[name])
-    solver_options = dict(options or {})
     if time_limit_s is not None:
         solver_options[_TIME_LIMIT_OPTION[name]] = time_limit_s
     for key, value in solver_options.items():
@@ -252,6 +339,5 @@ def solve(
             condition,
         )
     model.solutions.load_from(results)
-    objectives = list(model.component_data_objects(pyo.Objective, active=True))
-    objective = float(pyo.value(objectives[0])) if objectives else None
+    objective = float(pyo.value(next(model.component_data_objects(pyo.Objective, active=True))))
     return SolveResult(name, solver_version(name), condition, objective, wall_time_s)

@@ -109,8 +109,12 @@ def choice_bads(extra=()) -> list[Bad]:
             Bad(None, TypeError, "none")] + list(extra)
 
 
-def vector_bads(good, *, nonneg: bool = True, min_size: int = 1, extra=()) -> list[Bad]:
-    """Bad values of a per-member (or per-step) vector whose valid value is ``good``."""
+def vector_bads(good, *, nonneg: bool = True, min_size: int = 1, fixed_length: bool = True,
+                extra=()) -> list[Bad]:
+    """Bad values of a per-member (or per-step) vector whose valid value is ``good``.
+
+    ``fixed_length=False``: the vector may have any length, so a longer one is no bad value.
+    """
     arr = np.asarray(good, dtype=float)
     bads = [
         Bad(_poke(arr, NAN), ValueError, "nan"), Bad(_poke(arr, INF), ValueError, "inf"),
@@ -118,8 +122,9 @@ def vector_bads(good, *, nonneg: bool = True, min_size: int = 1, extra=()) -> li
         Bad(np.array([]), ValueError, "empty"),
         Bad(arr.astype(str), TypeError, "str_dtype"), Bad(arr > 0, TypeError, "bool_dtype"),
         Bad("abc", TypeError, "str"), Bad(None, TypeError, "none"),
-        Bad(np.append(arr, arr[:1]), ValueError, "too_long"),
     ]
+    if fixed_length:
+        bads.append(Bad(np.append(arr, arr[:1]), ValueError, "too_long"))
     if min_size > 1:
         bads.append(Bad(arr[: min_size - 1], ValueError, "too_few"))
     if nonneg:
@@ -200,9 +205,13 @@ def _fresh(value):
 
 
 def factory(make: Callable[[], Any]) -> Callable[[], Any]:
-    """Mark ``make`` as building a fresh valid value for every case."""
-    make._battery_factory = True  # type: ignore[attr-defined]
-    return make
+    """Wrap ``make`` (any callable, bound methods too) to build a fresh value for every case."""
+
+    def build():
+        return make()
+
+    build._battery_factory = True  # type: ignore[attr-defined]
+    return build
 
 
 def _argument_names(spec: Spec) -> set[str]:

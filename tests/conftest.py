@@ -16,8 +16,9 @@ DATA = ROOT / "data"
 
 # Property tests draw the same examples on every run, so a CI failure reproduces exactly;
 # HYPOTHESIS_PROFILE=explore draws fresh random examples (run it when changing a kernel).
-settings.register_profile("deterministic", derandomize=True)
-settings.register_profile("explore", derandomize=False)
+# No deadline: machines are shared and noisy; speed is measured by the benchmarks.
+settings.register_profile("deterministic", derandomize=True, deadline=None)
+settings.register_profile("explore", derandomize=False, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "deterministic"))
 
 

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from lectoolkit._validate import ResultRangeError
 from lectoolkit.allocation import (
     demand_permutation_allocation,
     equal_allocation,
@@ -213,17 +214,17 @@ def test_talmud_rule_properties(claims, fraction):
 # --- bad input ---------------------------------------------------------------------------
 
 def test_equal_allocation_bad_input():
-    with pytest.raises(ValueError, match="n_members: expected a positive integer"):
+    with pytest.raises(ValueError, match="n_members: expected an integer >= 1"):
         equal_allocation(1.0, 0)
     with pytest.raises(ValueError, match="total: expected a finite"):
         equal_allocation(np.nan, 2)
 
 
 @pytest.mark.parametrize("weights, total, message", [
-    ([1, np.nan], 1.0, "weights: contains NaN"),
+    ([1, np.nan], 1.0, "weights: expected finite values"),
     ([1, -1], 1.0, "weights: expected non-negative"),
     ([0, 0], 1.0, "weights: all weights are zero"),
-    ([[1, 2]], 1.0, "weights: expected a non-empty 1-D"),
+    ([[1, 2]], 1.0, "weights: expected a 1-D vector"),
     ([1, 2], np.inf, "total: expected a finite"),
 ])
 def test_proportional_allocation_bad_input(weights, total, message):
@@ -232,9 +233,9 @@ def test_proportional_allocation_bad_input(weights, total, message):
 
 
 @pytest.mark.parametrize("estate, claims, message", [
-    (10, [5, np.nan], "claims: contains NaN"),
+    (10, [5, np.nan], "claims: expected finite values"),
     (10, [5, -1], "claims: expected non-negative"),
-    (-1, [5, 5], "estate: expected a non-negative"),
+    (-1, [5, 5], "estate: expected a number >= 0"),
     (11, [5, 5], "estate: 11.0 exceeds the total claim"),
 ])
 def test_talmud_rule_bad_input(estate, claims, message):
@@ -245,11 +246,11 @@ def test_talmud_rule_bad_input(estate, claims, message):
 @pytest.mark.parametrize("func", [marginal_contributions, marginal_contribution_allocation])
 @pytest.mark.parametrize("args, message", [
     (([1, 2], [1, 2, 3], 0.1, 0.1, 0.5), "production_kwh: shape"),
-    (([1, np.nan], [1, 2], 0.1, 0.1, 0.5), "consumption_kwh: contains NaN"),
+    (([1, np.nan], [1, 2], 0.1, 0.1, 0.5), "consumption_kwh: expected finite values"),
     (([1, -2], [1, 2], 0.1, 0.1, 0.5), "consumption_kwh: expected non-negative"),
-    (([1, 2], [1, 2], -0.1, 0.1, 0.5), "price_buy_per_kwh: expected a non-negative"),
+    (([1, 2], [1, 2], -0.1, 0.1, 0.5), "price_buy_per_kwh: expected a number >= 0"),
     (([1, 2], [1, 2], 0.1, np.nan, 0.5), "price_sell_per_kwh: expected a finite"),
-    (([1, 2], [1, 2], 0.1, 0.1, 1.5), "share_sold: expected a share in \\[0, 1\\]"),
+    (([1, 2], [1, 2], 0.1, 0.1, 1.5), "share_sold: expected a number <= 1"),
 ])
 def test_marginal_contribution_bad_input(func, args, message):
     with pytest.raises(ValueError, match=message):
@@ -257,10 +258,10 @@ def test_marginal_contribution_bad_input(func, args, message):
 
 
 @pytest.mark.parametrize("demand, available, message", [
-    ([1, np.nan], 3, "demand_kwh: contains NaN"),
+    ([1, np.nan], 3, "demand_kwh: expected finite values"),
     ([1, -1], 3, "demand_kwh: expected non-negative"),
-    ([1, 2], -3, "available_kwh: expected a non-negative"),
-    (np.ones(26), 3, "n_players: 26 is too many"),
+    ([1, 2], -3, "available_kwh: expected a number >= 0"),
+    (np.ones(26), 3, "demand_kwh: expected at most 25 values"),
 ])
 def test_demand_permutation_allocation_bad_input(demand, available, message):
     with pytest.raises(ValueError, match=message):
@@ -269,9 +270,153 @@ def test_demand_permutation_allocation_bad_input(demand, available, message):
 
 @pytest.mark.parametrize("supply, demand, message", [
     ([1, 2], [1, 2, 3], "demand_kwh: shape"),
-    ([1, np.nan], [1, 2], "supply_kwh: contains NaN"),
+    ([1, np.nan], [1, 2], "supply_kwh: expected finite values"),
     ([1, 2], [1, -2], "demand_kwh: expected non-negative"),
 ])
 def test_surplus_deficit_allocation_bad_input(supply, demand, message):
     with pytest.raises(ValueError, match=message):
         surplus_deficit_allocation(supply, demand)
+
+
+# --- issue 7: reliability ------------------------------------------------------------------
+
+LABELS = ["a", "b", "c", "d"]
+CONSUMPTION_DEFICIT = [300.0, 200.0, 400.0, 150.0]  # community not self-sufficient
+
+
+def test_surplus_deficit_allocation_pairs_series_by_label():
+    # demand listed in reverse order: paired by node label, not by position
+    supply = pd.Series([18.0, 25.0, 15.0, 26.0], index=LABELS)
+    demand = pd.Series([5.0, 6.0, 17.0, 29.0], index=LABELS)
+    result = surplus_deficit_allocation(supply, demand[::-1])
+    # closed form: V = min(13 + 19, 2 + 3) = 5, deficit shares 2/5 and 3/5, surplus
+    # nodes give 5 * 13/32 and 5 * 19/32
+    expected = [18 - 5 * 13 / 32, 25 - 5 * 19 / 32, 15 + 2.0, 26 + 3.0]
+    np.testing.assert_allclose(result, expected, rtol=1e-12)
+    assert result.index.tolist() == LABELS
+
+
+@pytest.mark.parametrize("func", [marginal_contributions, marginal_contribution_allocation])
+def test_marginal_rules_pair_series_by_label(func):
+    consumption = pd.Series(CONSUMPTION_DEFICIT, index=LABELS)
+    production = pd.Series(SEED000_PRODUCTION, index=LABELS, dtype=float)
+    expected = func(CONSUMPTION_DEFICIT, SEED000_PRODUCTION, **SEED000_PRICES)
+    result = func(consumption, production[::-1], **SEED000_PRICES)
+    np.testing.assert_array_equal(result, expected)
+    assert result.index.tolist() == LABELS
+
+
+def test_marginal_contributions_by_label_closed_form():
+    # closed form of test_marginal_contributions_closed_form, production reversed
+    production = pd.Series(SEED000_PRODUCTION, index=LABELS, dtype=float)
+    mc = marginal_contributions(pd.Series(CONSUMPTION_DEFICIT, index=LABELS),
+                                production[::-1], **SEED000_PRICES)
+    np.testing.assert_allclose(mc, [0.0, 16.5, 6.0, 12.0], atol=1e-12)
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda s, d: surplus_deficit_allocation(s, d.set_axis(["a", "a", "c", "d"])),
+     "demand_kwh: duplicated labels"),
+    (lambda s, d: surplus_deficit_allocation(s.set_axis(["a", "a", "c", "d"]), d),
+     "supply_kwh: duplicated labels"),
+    (lambda s, d: surplus_deficit_allocation(s, d.set_axis(["a", "b", "c", "z"])),
+     "demand_kwh: labels differ from those of supply_kwh"),
+    (lambda s, d: marginal_contributions(s, d.set_axis(["a", "a", "c", "d"]), 0.1, 0.1, 0.5),
+     "production_kwh: duplicated labels"),
+    (lambda s, d: proportional_allocation(s.set_axis(["a", "a", "c", "d"]), 1.0),
+     "weights: duplicated labels"),
+])
+def test_duplicated_or_foreign_labels_are_refused(call, message):
+    supply = pd.Series([18.0, 25.0, 15.0, 26.0], index=LABELS)
+    demand = pd.Series([5.0, 6.0, 17.0, 29.0], index=LABELS)
+    with pytest.raises(ValueError, match=message):
+        call(supply, demand)
+
+
+def test_proportional_allocation_subnormal_weight():
+    # was [2.]: 1.5 * 5e-324 underflowed before the division
+    np.testing.assert_array_equal(proportional_allocation([5e-324], 1.5), [1.5])
+    np.testing.assert_array_equal(proportional_allocation([5e-324, 1.5e-323], 8.0), [2.0, 6.0])
+
+
+def test_proportional_allocation_huge_weights_and_total():
+    # sum of weights 2e308 and total * weight both beyond float64 on the way
+    np.testing.assert_array_equal(proportional_allocation([1e308, 1e308], 1e308),
+                                  [5e307, 5e307])
+
+
+def test_talmud_rule_subnormal_and_huge_claims():
+    # the Mishna's estate 200 for claims 100, 200, 300 -> 50, 75, 75, in any unit
+    for unit in (2.0**-1074, 2.0**1015):
+        awards = talmud_rule(200 * unit, np.array([100.0, 200.0, 300.0]) * unit)
+        np.testing.assert_array_equal(awards, np.array([50.0, 75.0, 75.0]) * unit)
+
+
+@pytest.mark.parametrize("unit", [2.0**-1070, 2.0**1017])
+def test_demand_permutation_allocation_subnormal_and_huge(unit):
+    # seed 000's 9.75, 19.5, 24.375, 24.375 for 78 available, in any unit (exact)
+    result = demand_permutation_allocation(np.array([6.0, 12.0, 15.0, 15.0]) * unit, 78 * unit)
+    np.testing.assert_array_equal(result, np.array([9.75, 19.5, 24.375, 24.375]) * unit)
+
+
+def test_surplus_deficit_allocation_huge_energies():
+    # total supply (57 * 2**1018) is beyond float64; closed form as in the label test
+    unit = 2.0**1018
+    result = surplus_deficit_allocation(np.array([18.0, 25.0, 15.0, 26.0]) * unit,
+                                        np.array([5.0, 6.0, 17.0, 29.0]) * unit)
+    expected = np.array([18 - 5 * 13 / 32, 25 - 5 * 19 / 32, 17.0, 29.0]) * unit
+    np.testing.assert_allclose(result, expected, rtol=1e-12)
+
+
+def test_marginal_contributions_huge_energies():
+    # both totals (1050 and 1000 times 2**1015) overflow: the self-sufficiency test used
+    # to compare inf <= inf and take the wrong branch; the rule is linear in energy, the
+    # closed form of test_marginal_contributions_closed_form is (0, 16.5, 6, 12)
+    unit = 2.0**1015
+    mc = marginal_contributions(np.array(CONSUMPTION_DEFICIT) * unit,
+                                np.array(SEED000_PRODUCTION) * unit, **SEED000_PRICES)
+    np.testing.assert_allclose(mc, np.array([0.0, 16.5, 6.0, 12.0]) * unit, rtol=1e-12)
+    # subnormal energies: the seed's profits (printed to 8 decimals) in that unit, to the
+    # nearest subnormal (half of 2**-1074)
+    tiny = 2.0**-1060
+    profit = marginal_contribution_allocation(np.array(CONSUMPTION_DEFICIT) * tiny,
+                                              np.array(SEED000_PRODUCTION) * tiny,
+                                              **SEED000_PRICES)
+    expected = np.array([0.0, 15.06521739, 7.30434783, 6.26086957]) * 2.0**14
+    assert (np.abs(profit / 2.0**-1074 - expected) <= 0.5).all()
+
+
+@pytest.mark.parametrize("func", [marginal_contributions, marginal_contribution_allocation])
+def test_marginal_rules_refuse_overflow(func):
+    with pytest.raises(ResultRangeError, match="^consumption_kwh, production_kwh, price_buy"):
+        func(CONSUMPTION_DEFICIT, SEED000_PRODUCTION, 1e308, 0.15, 0.5)
+
+
+def test_rules_without_enumeration_accept_many_members():
+    # only the permutation rules enumerate coalitions (n <= 25); the others are O(n)
+    weights = np.ones(100)
+    np.testing.assert_allclose(proportional_allocation(weights, 100.0), weights)
+    np.testing.assert_allclose(talmud_rule(50.0, weights), weights / 2)
+    assert marginal_contributions(weights, weights, 0.1, 0.1, 0.5).shape == (100,)
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: equal_allocation(True, 3), TypeError, "total: expected a real number"),
+    (lambda: equal_allocation(9.0, True), TypeError, "n_members: expected an integer"),
+    (lambda: equal_allocation("9", 3), TypeError, "total: expected a real number"),
+    (lambda: proportional_allocation([True, False], 1.0), TypeError, "weights: expected numbers"),
+    (lambda: proportional_allocation(["1", "2"], 1.0), TypeError, "weights: expected numbers"),
+    (lambda: talmud_rule("10", [5.0, 5.0]), TypeError, "estate: expected a real number"),
+    (lambda: demand_permutation_allocation([[1.0, 2.0]], 3.0), ValueError,
+     "demand_kwh: expected a 1-D vector"),
+    (lambda: demand_permutation_allocation(np.zeros((2, 2)), 3.0), ValueError,
+     "demand_kwh: expected a 1-D vector"),
+    (lambda: surplus_deficit_allocation([], []), ValueError, "supply_kwh: expected at least 1"),
+    (lambda: marginal_contributions([1.0], [1.0], 0.1, 0.1, True), TypeError,
+     "share_sold: expected a real number"),
+])
+def test_wrong_kinds_give_clear_errors(call, error, message):
+    # were: booleans taken as numbers, "could not convert string to float", IndexError
+    # and numba TypingError on odd shapes
+    with pytest.raises(error, match=message):
+        call()

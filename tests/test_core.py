@@ -11,9 +11,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import lectoolkit.core as core_module
+from lectoolkit._validate import ResultRangeError
 from lectoolkit.allocation import talmud_rule
 from lectoolkit.coalitions import popcounts
 from lectoolkit.core import (
+    FULL_ENUMERATION_LIMIT,
     FULL_ENUMERATION_MAX_PLAYERS,
     build_least_core_model,
     in_core,
@@ -262,8 +265,8 @@ def test_nucleolus_bankruptcy_row_generation_n18_is_talmud():
 BAD_WORTHS = [
     ([0.0, 1.0, 2.0], "worths: length 3 is not 2\\*\\*n"),
     ([1.0, 1.0, 2.0, 3.0], "worths: the empty coalition must be worth 0"),
-    ([0.0, np.nan, 2.0, 3.0], "worths: coalition 1 has a non-finite worth"),
-    ([0.0, 1.0], "worths: the core family needs a game of at least 2 players"),
+    ([0.0, np.nan, 2.0, 3.0], "worths: expected finite values \\[money\\], got nan at 1"),
+    ([0.0, 1.0], "worths: expected a game of at least 2 players, got 1"),
     (np.zeros((2, 2)), "worths: expected a 1-D array"),
 ]
 
@@ -278,9 +281,9 @@ def test_core_functions_reject_bad_worths(worths, message):
 
 
 @pytest.mark.parametrize("allocation, message", [
-    ([1.0, 0.0], "allocation: expected shape \\(3,\\)"),
-    ([1.0, np.nan, 0.0], "allocation: contains NaN"),
-    ([[1.0, 0.0, 0.0]], "allocation: expected shape"),
+    ([1.0, 0.0], "allocation: expected 3 values \\[money\\], got 2"),
+    ([1.0, np.nan, 0.0], "allocation: expected finite values \\[money\\], got nan at 1"),
+    ([[1.0, 0.0, 0.0]], "allocation: expected a 1-D vector"),
 ])
 def test_in_core_rejects_bad_allocation(allocation, message):
     with pytest.raises(ValueError, match=message):
@@ -288,16 +291,17 @@ def test_in_core_rejects_bad_allocation(allocation, message):
 
 
 def test_in_core_rejects_bad_tol():
-    with pytest.raises(ValueError, match="tol: expected a non-negative"):
+    with pytest.raises(ValueError, match="tol: expected a number >= 0"):
         in_core(glove_worths(1, 2), [1, 0, 0], tol=-1e-9)
 
 
 def test_core_solvers_reject_bad_options():
     worths = glove_worths(1, 2)
     for func in (least_core, nucleolus):
-        with pytest.raises(ValueError, match="method: expected 'auto', 'full' or 'rowgen'"):
+        with pytest.raises(ValueError,
+                           match="method: expected one of \\('auto', 'full', 'rowgen'\\)"):
             func(worths, method="simplex")
-        with pytest.raises(ValueError, match="solver: expected 'auto'"):
+        with pytest.raises(ValueError, match="solver: expected one of \\('auto', 'highs'"):
             func(worths, solver="cplex")
         with pytest.raises(ValueError, match="players: expected 3 labels"):
             func(worths, players=["a", "b"])
@@ -305,3 +309,88 @@ def test_core_solvers_reject_bad_options():
         build_least_core_model(worths, coalitions=[1, 7])
     with pytest.raises(ValueError, match="fixed: 0 is not a proper"):
         build_least_core_model(worths, fixed={0: 1.0})
+
+
+# --- input contract (issue 7 regressions) ------------------------------------------
+
+def test_core_functions_reject_boolean_and_string_worths():
+    for worths in (np.array([False, False, False, True]), ["0", "0", "0", "1"]):
+        with pytest.raises(TypeError, match=r"^worths: expected numbers"):
+            in_core(worths, [0.5, 0.5])
+        for func in (least_core, nucleolus, build_least_core_model):
+            with pytest.raises(TypeError, match=r"^worths: expected numbers"):
+                func(worths)
+
+
+@pytest.mark.parametrize(("kwargs", "error", "match"), [
+    ({"allocation": np.array([True, False, False])}, TypeError, r"^allocation: .*booleans"),
+    ({"allocation": "100"}, TypeError, r"^allocation: expected numbers"),
+    ({"tol": True}, TypeError, r"^tol: expected a real number"),
+    ({"tol": np.nan}, ValueError, r"^tol: expected a finite number"),
+])
+def test_in_core_rejects_booleans_strings_and_nan(kwargs, error, match):
+    args = {"worths": glove_worths(1, 2), "allocation": [1.0, 0.0, 0.0]} | kwargs
+    with pytest.raises(error, match=match):
+        in_core(**args)
+
+
+def test_in_core_refuses_overflowing_coalition_sums():
+    with pytest.raises(ResultRangeError, match=r"^allocation and worths: coalition sums"):
+        in_core(glove_worths(1, 2), [1.7e308, 1.7e308, -1.7e308])
+
+
+def test_players_and_options_are_checked_before_any_lp(monkeypatch):
+    def no_lp(*args, **kwargs):
+        raise AssertionError("an LP was solved before the inputs were checked")
+    monkeypatch.setattr(core_module, "solve", no_lp)
+    worths = glove_worths(1, 2)
+    for func in (least_core, nucleolus):
+        with pytest.raises(ValueError, match=r"^players: duplicated labels \['a'\]"):
+            func(worths, players=["a", "b", "a"])
+        with pytest.raises(TypeError, match=r"^players: expected a list of 3 labels, got str"):
+            func(worths, players="abc")
+        with pytest.raises(TypeError, match=r"^method: expected one of"):
+            func(worths, method=None)
+        with pytest.raises(TypeError, match=r"^solver: expected one of"):
+            func(worths, solver=1)
+
+
+def test_full_enumeration_is_refused_beyond_its_limit_before_building_rows():
+    worths = np.zeros(1 << (FULL_ENUMERATION_LIMIT + 1))
+    with pytest.raises(ValueError, match=r"^method: 'full' would build 2\*\*21 - 2 LP rows"):
+        least_core(worths, method="full")
+    with pytest.raises(ValueError, match=r"^coalitions: the default, every proper coalition"):
+        build_least_core_model(worths)
+
+
+@pytest.mark.parametrize("scale", [1e-12, 1e30])
+def test_nucleolus_and_least_core_of_tiny_and_huge_worths(scale):
+    # the solvers' absolute tolerances (~1e-9) swamp worths of 1e-12 and treat 1e20 as
+    # infinite; the games are solved scaled, and the solutions scale alike
+    worths = bankruptcy_worths(200, [100, 200, 300]) * scale
+    np.testing.assert_allclose(nucleolus(worths).allocation, np.array([50, 75, 75]) * scale,
+                               rtol=1e-7)
+    solution = least_core(glove_worths(1, 2) * scale)
+    np.testing.assert_allclose(solution.allocation, np.array([1, 0, 0]) * scale,
+                               atol=1e-9 * scale)
+    assert abs(solution.epsilon) <= 1e-9 * scale
+
+
+def test_build_least_core_model_refuses_worths_beyond_the_lp_range():
+    with pytest.raises(ValueError, match=r"^worths: largest \|v\(S\)\| is 1e\+25"):
+        build_least_core_model(glove_worths(1, 2) * 1e25)
+
+
+@pytest.mark.parametrize(("kwargs", "error", "match"), [
+    ({"coalitions": [1, 1]}, ValueError, r"^coalitions: a coalition is listed twice"),
+    ({"coalitions": [1.5]}, ValueError, r"^coalitions: expected whole bitmasks"),
+    ({"coalitions": [True, False]}, TypeError, r"^coalitions: .*booleans"),
+    ({"coalitions": []}, ValueError, r"^coalitions: expected at least one coalition"),
+    ({"coalitions": "12"}, TypeError, r"^coalitions: expected an iterable of coalition"),
+    ({"fixed": [3]}, TypeError, r"^fixed: expected a dict"),
+    ({"fixed": {3: np.nan}}, ValueError, r"^fixed: expected finite values"),
+    ({"fixed": {"3": 0.0}}, TypeError, r"^fixed: expected numbers"),
+])
+def test_build_least_core_model_checks_rows(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        build_least_core_model(glove_worths(1, 2), **kwargs)

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from lectoolkit._validate import ResultRangeError
 from lectoolkit.games import (
     additive_worths,
     bankruptcy_worths,
     demand_worths,
     glove_worths,
+    nrgx_coalition_worths,
     savings_worths,
 )
 from lectoolkit.shapley import shapley_values
@@ -113,10 +116,10 @@ def test_savings_worths_seed_000_community():
 
 
 @pytest.mark.parametrize("values, message", [
-    ([1.0, np.nan], "values: contains NaN"),
-    ([[1.0, 2.0]], "values: expected a non-empty 1-D array"),
-    ([], "values: expected a non-empty 1-D array"),
-    (np.ones(26), "n_players: 26 is too many"),
+    ([1.0, np.nan], "values: expected finite values"),
+    ([[1.0, 2.0]], "values: expected a 1-D vector"),
+    ([], "values: expected at least 1 value"),
+    (np.ones(26), "values: expected at most 25 values"),
 ])
 def test_additive_worths_bad_input(values, message):
     with pytest.raises(ValueError, match=message):
@@ -124,7 +127,7 @@ def test_additive_worths_bad_input(values, message):
 
 
 @pytest.mark.parametrize("left, right, message", [
-    (-1, 2, "n_left"), (1, 1.5, "n_right"), (0, 0, "n_players"),
+    (-1, 2, "n_left"), (1, 1.5, "n_right"), (0, 0, "n_left and n_right: expected 1 to 25 members"),
 ])
 def test_glove_worths_bad_input(left, right, message):
     with pytest.raises(ValueError, match=message):
@@ -133,21 +136,26 @@ def test_glove_worths_bad_input(left, right, message):
 
 @pytest.mark.parametrize("estate, claims, message", [
     (100, [10, -1], "claims: expected non-negative"),
-    (100, [10, np.nan], "claims: contains NaN"),
+    (100, [10, np.nan], "claims: expected finite values"),
     (np.nan, [10, 20], "estate: expected a finite number"),
-    (-1, [10, 20], "estate: expected a non-negative"),
+    (-1, [10, 20], "estate: expected a number >= 0"),
     (31, [10, 20], "estate: 31.0 exceeds the total claim"),
-    ([1, 2], [10, 20], "estate: expected a scalar"),
 ])
 def test_bankruptcy_worths_bad_input(estate, claims, message):
     with pytest.raises(ValueError, match=message):
         bankruptcy_worths(estate, claims)
 
 
+def test_bankruptcy_worths_vector_estate_is_a_type_error():
+    # a list where a number is expected is the wrong kind of object (issue 7's policy)
+    with pytest.raises(TypeError, match="estate: expected a real number"):
+        bankruptcy_worths([1, 2], [10, 20])
+
+
 @pytest.mark.parametrize("demand, available, message", [
     ([1, -2], 3, "demand_kwh: expected non-negative"),
-    ([1, np.inf], 3, "demand_kwh: contains NaN or infinite"),
-    ([1, 2], -3, "available_kwh: expected a non-negative"),
+    ([1, np.inf], 3, "demand_kwh: expected finite values"),
+    ([1, 2], -3, "available_kwh: expected a number >= 0"),
     ([1, 2], np.nan, "available_kwh: expected a finite"),
 ])
 def test_demand_worths_bad_input(demand, available, message):
@@ -157,12 +165,99 @@ def test_demand_worths_bad_input(demand, available, message):
 
 @pytest.mark.parametrize("args, message", [
     (([1, 2], [1, 2, 3], 0.1, 0.1), "production_kwh: shape"),
-    (([1, np.nan], [1, 2], 0.1, 0.1), "consumption_kwh: contains NaN"),
+    (([1, np.nan], [1, 2], 0.1, 0.1), "consumption_kwh: expected finite values"),
     (([1, 2], [1, -2], 0.1, 0.1), "production_kwh: expected non-negative"),
     (([1, 2], [1, 2], -0.1, 0.1), "price_buy_per_kwh"),
     (([1, 2], [1, 2], 0.1, np.nan), "price_sell_per_kwh"),
-    (([1, 2], [1, 2], 0.1, 0.1, 1.5), "share_sold: expected a share"),
+    (([1, 2], [1, 2], 0.1, 0.1, 1.5), "share_sold: expected a number <= 1"),
 ])
 def test_savings_worths_bad_input(args, message):
     with pytest.raises(ValueError, match=message):
         savings_worths(*args)
+
+
+# --- issue 7: reliability ------------------------------------------------------------------
+
+SEED000_C = [150.0, 400.0, 300.0, 100.0]
+SEED000_P = [200.0, 300.0, 350.0, 150.0]
+
+
+def test_savings_worths_pairs_series_by_label():
+    # production listed in another order: paired by member label, not by position
+    index = ["a", "b", "c", "d"]
+    consumption = pd.Series(SEED000_C, index=index)
+    production = pd.Series(SEED000_P, index=index)
+    expected = savings_worths(SEED000_C, SEED000_P, 0.12, 0.15, 0.5)
+    np.testing.assert_array_equal(
+        savings_worths(consumption, production[::-1], 0.12, 0.15, 0.5), expected)
+    assert expected[-1] == pytest.approx(4.5, rel=1e-12)  # closed form, see above
+
+
+@pytest.mark.parametrize("production, message", [
+    (pd.Series(SEED000_P, index=["a", "a", "c", "d"]), "production_kwh: duplicated labels"),
+    (pd.Series(SEED000_P, index=["a", "b", "c", "z"]), "production_kwh: labels differ"),
+])
+def test_savings_worths_refuses_duplicated_or_foreign_labels(production, message):
+    consumption = pd.Series(SEED000_C, index=["a", "b", "c", "d"])
+    with pytest.raises(ValueError, match=message):
+        savings_worths(consumption, production, 0.12, 0.15, 0.5)
+
+
+def test_savings_worths_huge_energies_do_not_overflow():
+    # the game is linear in energy: energies times 2**1014 (their sum, 1050 * 2**1014,
+    # is beyond float64) give the worths times 2**1014; v(N) = 4.5 by the closed form
+    scale = 2.0**1014
+    worths = savings_worths(np.array(SEED000_C) * scale, np.array(SEED000_P) * scale,
+                            0.12, 0.15, 0.5)
+    assert np.isfinite(worths).all()
+    assert worths[-1] == pytest.approx(4.5 * scale, rel=1e-12)
+    assert worths[0b0011] == pytest.approx(2.25 * scale, rel=1e-12)
+
+
+def test_savings_worths_overflow_is_refused():
+    with pytest.raises(ResultRangeError, match="^consumption_kwh, production_kwh, price_buy"):
+        savings_worths(SEED000_C, SEED000_P, 1e308, 0.15, 0.5)
+
+
+def test_additive_worths_overflow_is_refused():
+    with pytest.raises(ResultRangeError, match="^values: coalition worths"):
+        additive_worths([1e308, 1e308])
+
+
+def test_bankruptcy_worths_huge_claims():
+    # the total claim 2e308 overflows; v(S) = max(0, E - c(N \ S)) does not
+    worths = bankruptcy_worths(1e308, [1e308, 1e308])
+    np.testing.assert_array_equal(worths, [0.0, 0.0, 0.0, 1e308])
+
+
+def test_demand_worths_huge_demands():
+    # d(N) = 2e308 overflows to inf, min(d(N), E) = E is the exact worth
+    np.testing.assert_array_equal(demand_worths([1e308, 1e308], 1.5e308),
+                                  [0.0, 1e308, 1e308, 1.5e308])
+
+
+def test_bankruptcy_worths_subnormal_claims():
+    tiny = 2.0**-1074
+    worths = bankruptcy_worths(300 * tiny, np.array([100, 200, 300]) * tiny)
+    np.testing.assert_array_equal(worths, np.array([0, 0, 0, 0, 0, 100, 200, 300]) * tiny)
+
+
+@pytest.mark.parametrize("call", [
+    lambda: additive_worths([True, False]),
+    lambda: additive_worths(["1", "2"]),
+    lambda: glove_worths(True, 2),
+    lambda: glove_worths(1, "2"),
+    lambda: bankruptcy_worths(True, [1.0, 2.0]),
+    lambda: demand_worths([1.0, 2.0], "3"),
+    lambda: savings_worths([1.0], [2.0], 0.1, 0.1, True),
+    lambda: nrgx_coalition_worths([1.0], 1.0, 1.0, 1.0, 1e6, n=True),
+])
+def test_booleans_and_strings_are_not_numbers(call):
+    with pytest.raises(TypeError, match=r"^\w+: expected"):
+        call()
+
+
+def test_nrgx_coalition_worths_refuses_a_vector_of_totals():
+    # a vector would silently broadcast against the 2**n coalition exports
+    with pytest.raises(TypeError, match="total_export_kwh: expected a real number"):
+        nrgx_coalition_worths([1.0], [1.0, 2.0], 1.0, 1.0, 1e6)

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from lectoolkit._validate import ResultRangeError
 from lectoolkit.io import read_prosumer_monthly
 from lectoolkit.nrgx import charge, payment, period_totals, settle_nrgx, settle_nrgx_coalitions
 from tests.conftest import DATA
@@ -187,3 +188,144 @@ def test_coalition_skips_periods_without_exporters(n3):
     exporting_months = n3[n3["net_energy"] < 0]["time"].unique()
     assert sorted(table["time"].unique()) == sorted(exporting_months)
     assert (table["std_error"] == 0).all()
+
+
+# --------------------------------------------------------------------------- issue 7
+
+
+def test_settle_refuses_duplicated_id_time_rows(n3):
+    # a repeated (id, time) row used to be settled twice and counted twice in the totals
+    doubled = pd.concat([n3, n3.iloc[[4]]], ignore_index=True)
+    with pytest.raises(ValueError, match=r"^frame: \(id, time\) = \(.*\) repeats at row 42"):
+        settle_nrgx(doubled, 12.09, 9.84, a=1e6)
+    with pytest.raises(ValueError, match=r"^frame: \(id, time\)"):
+        settle_nrgx_coalitions(doubled, 12.09, a=1e6)
+
+
+def test_settle_refuses_a_row_that_imports_and_exports(n3):
+    # nrg_cash would keep the payment and silently drop the charge
+    bad = n3.copy()
+    row = int(np.flatnonzero(bad["net_energy"] < 0)[0])
+    bad.loc[row, "consumption"] = 5.0
+    with pytest.raises(ValueError, match=rf"^frame: row {row} has consumption 5.0 and net_energy"):
+        settle_nrgx(bad, 12.09, 9.84, a=1e6)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "pattern"),
+    [
+        ({"max_price": np.nan}, ValueError, r"^max_price: expected a finite number"),
+        ({"min_price": True}, TypeError, r"^min_price: expected a real number"),
+        ({"max_price": "12"}, TypeError, r"^max_price: expected a real number"),
+        ({"min_price": -1.0}, ValueError, r"^min_price: expected a number >= 0"),
+        ({"max_price": 9.0}, ValueError, r"^min_price: expected a number <= max_price = 9.0"),
+        ({"a": 0.0}, ValueError, r"^a: expected a number > 0"),
+        ({"a": -1e6}, ValueError, r"^a: expected a number > 0"),
+        ({"n": 0.0}, ValueError, r"^n: expected a number > 0"),
+        ({"n": np.inf}, ValueError, r"^n: expected a finite number"),
+        ({"prices_in_cents": 1}, TypeError, r"^prices_in_cents: expected True or False"),
+        ({"seed_swapped_prices": "yes"}, TypeError, r"^seed_swapped_prices: expected True"),
+    ],
+)
+def test_settle_refuses_bad_scalars(n3, kwargs, error, pattern):
+    args = {"max_price": 12.09, "min_price": 9.84, "a": 1e6}
+    args.update(kwargs)
+    with pytest.raises(error, match=pattern):
+        settle_nrgx(n3, **args)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "pattern"),
+    [
+        ({"max_price": 1e308}, r"^frame, max_price, min_price, n: the payments or charges"),
+        ({"n": 200.0}, r"^frame, max_price, min_price, n: the payments or charges"),
+    ],
+)
+def test_settle_overflow_is_refused_not_returned_as_inf(n3, kwargs, pattern):
+    args = {"max_price": 12.09, "min_price": 9.84, "a": 1e6}
+    args.update(kwargs)
+    with pytest.raises(ResultRangeError, match=pattern):
+        settle_nrgx(n3, **args)
+    huge = n3.copy()
+    huge["consumption"] = np.where(huge["consumption"] > 0, 1e308, 0.0)
+    with pytest.raises(ResultRangeError, match=r"^frame: the period totals"):
+        settle_nrgx(huge, 12.09, 9.84, a=1e6)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "pattern"),
+    [
+        ({"export_kwh": True}, TypeError, r"^export_kwh: expected numbers"),
+        ({"max_price_per_kwh": "0.1"}, TypeError, r"^max_price_per_kwh: expected numbers"),
+        ({"max_price_per_kwh": -0.1}, ValueError, r"^max_price_per_kwh: expected a number >= 0"),
+        ({"a_kwh2": np.nan}, ValueError, r"^a_kwh2: expected a finite number"),
+        ({"a_kwh2": False}, TypeError, r"^a_kwh2: expected a real number"),
+        ({"n": 0.0}, ValueError, r"^n: expected a number > 0"),
+        ({"export_kwh": [1.0, 2.0], "total_export_kwh": [1.0, 2.0, 3.0]}, ValueError,
+         r"^total_export_kwh: shape \(3,\) does not broadcast with the shape \(2,\) of export"),
+        ({"export_kwh": 1e200, "n": 2.0}, ResultRangeError,
+         r"^export_kwh, max_price_per_kwh, n: payments leave the range of float64"),
+    ],
+)
+def test_payment_refuses_bad_scalars_and_overflow(kwargs, error, pattern):
+    # a negative price used to be turned positive by abs(); NaN exponents and bools
+    # passed through float()
+    args = {"export_kwh": 1.0, "total_export_kwh": 1.0, "total_consumption_kwh": 1.0,
+            "max_price_per_kwh": 0.1, "a_kwh2": 1.0}
+    args.update(kwargs)
+    with pytest.raises(error, match=pattern):
+        payment(**args)
+
+
+def test_charge_refuses_negative_price_and_overflow():
+    with pytest.raises(ValueError, match=r"^min_price_per_kwh: expected a number >= 0"):
+        charge(1.0, 1.0, 1.0, -0.1)
+    with pytest.raises(ResultRangeError, match=r"^consumption_kwh, min_price_per_kwh: charges"):
+        charge(1e308, 0.0, 1.0, 10.0)
+
+
+def test_payment_exact_where_intermediates_leave_float64():
+    # closed forms: x**n q with a balanced market (bell = 1)
+    assert payment(1e200, 5.0, 5.0, 1e-200, 1.0, n=2) == pytest.approx(1e200, rel=1e-12)
+    assert payment(1e-200, 5.0, 5.0, 1e300, 1.0, n=2) == pytest.approx(1e-100, rel=1e-12)
+    # bell underflowing on its own while the payment is representable: x q e^{-800}
+    assert payment(1.0, 0.0, 800.0, 1e300, 800.0) == pytest.approx(
+        np.exp(np.log(1e300) - 800.0), rel=1e-12)
+
+
+def test_charge_share_survives_huge_and_subnormal_totals():
+    # t_c / (t_c + t_p) = 1/2; t_c + t_p used to overflow to inf and give a zero charge
+    assert charge(2.0, 1e308, 1e308, 1.0) == pytest.approx(1.0, rel=1e-15)
+    assert charge(2.0, 5e-324, 5e-324, 1.0) == pytest.approx(1.0, rel=1e-15)
+    assert charge(2.0, 0.0, 1e-310, 1.0) == pytest.approx(2.0, rel=1e-15)
+
+
+def test_payment_pairs_series_by_label():
+    export = pd.Series([1.0, 2.0], index=["a", "b"])
+    totals = pd.Series([3.0, 2.0], index=["b", "a"])  # balanced for each label: t_p = t_c
+    out = payment(export, totals, pd.Series([2.0, 3.0], index=["a", "b"]), 1.0, 1.0)
+    pd.testing.assert_series_equal(out, pd.Series([1.0, 2.0], index=["a", "b"],
+                                                  name="payment"))
+    with pytest.raises(ValueError, match=r"^total_export_kwh: labels differ from those of"):
+        payment(export, pd.Series([3.0, 2.0], index=["b", "c"]), 1.0, 1.0, 1.0)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "pattern"),
+    [
+        ({"n_permutations": 3}, ValueError, r"^n_permutations: expected an even number"),
+        ({"n_permutations": 1}, ValueError, r"^n_permutations: expected an integer >= 2"),
+        ({"max_exact_players": 40}, ValueError, r"^max_exact_players: expected an integer <= 25"),
+        ({"max_exact_players": True}, TypeError, r"^max_exact_players: expected an integer"),
+        ({"rng": -1}, ValueError, r"^rng: expected an integer >= 0"),
+        ({"rng": "seed"}, TypeError, r"^rng: expected an integer"),
+        ({"max_price": -1.0}, ValueError, r"^max_price: expected a number >= 0"),
+        ({"n": 200.0}, ResultRangeError, r"^frame, max_price, n: the coalition payments"),
+    ],
+)
+def test_coalitions_check_sizes_and_scalars_before_any_period(n3, kwargs, error, pattern):
+    # n3 never reaches the sampler (at most 3 exporters), so these used to pass silently
+    args = {"max_price": 12.09, "a": 1e6, "n": 1.1}
+    args.update(kwargs)
+    with pytest.raises(error, match=pattern):
+        settle_nrgx_coalitions(n3, **args)

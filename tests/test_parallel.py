@@ -26,3 +26,34 @@ def test_process_pool_after_numba_parallel_kernel():
 def test_rejects_bad_jobs():
     with pytest.raises(ValueError, match="jobs"):
         map_tasks(abs, [1], jobs=0)
+
+
+@pytest.mark.parametrize(("jobs", "error"), [(True, TypeError), (2.5, ValueError),
+                                             ("2", TypeError), (None, TypeError),
+                                             (float("nan"), ValueError), (-1, ValueError)])
+def test_jobs_must_be_an_integer_of_at_least_one(jobs, error):
+    with pytest.raises(error, match=r"^jobs: expected"):
+        map_tasks(abs, [1], jobs=jobs, progress=False)
+
+
+@pytest.mark.parametrize(("args", "match"), [
+    (("abs", [1]), r"^fn: expected a callable"),
+    ((abs, None), r"^tasks: expected an iterable"),
+    ((abs, 3), r"^tasks: expected an iterable"),
+    ((abs, "abc"), r"^tasks: expected an iterable"),
+    ((abs, {1, 2}), r"^tasks: expected an iterable"),
+])
+def test_fn_must_be_callable_and_tasks_an_iterable(args, match):
+    with pytest.raises(TypeError, match=match):
+        map_tasks(*args, progress=False)
+
+
+def test_client_and_desc_are_checked():
+    with pytest.raises(TypeError, match=r"^client: expected a dask.distributed.Client"):
+        map_tasks(abs, [1], client="tcp://scheduler:8786", progress=False)
+    with pytest.raises(TypeError, match=r"^desc: expected a string"):
+        map_tasks(abs, [1], desc=3, progress=False)
+
+
+def test_generators_are_accepted_as_tasks():
+    assert map_tasks(abs, (x for x in [-1, 2]), progress=False) == [1, 2]

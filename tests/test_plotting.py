@@ -7,7 +7,9 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
 
 from lectoolkit.io import read_prosumer_monthly  # noqa: E402
 from lectoolkit.nrgx import settle_nrgx  # noqa: E402
@@ -60,3 +62,122 @@ def test_study_plots_draw():
     ax = plot_nrgx_scatter(settle_nrgx(frame, 12.09, 9.84, a=1e6))
     assert len(ax.collections[0].get_offsets()) == 14
     plt.close("all")
+
+
+# --------------------------------------------------------------------------- issue 7
+
+
+@pytest.fixture(scope="module")
+def n3():
+    return read_prosumer_monthly(DATA / "prosumer_N3_model_20210129_1416.csv")
+
+
+def test_save_figure_refuses_what_is_not_a_figure(tmp_path):
+    fig = Figure()
+    ax = fig.add_subplot()
+    with pytest.raises(TypeError, match=r"^fig: expected a matplotlib.figure.Figure, got Axes"):
+        save_figure(ax, "00_demo__x", tmp_path)
+    with pytest.raises(TypeError, match=r"^fig: expected a matplotlib.figure.Figure"):
+        save_figure(None, "00_demo__x", tmp_path)
+    assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("name", ["", "../x__y", "a\\b__c", "x__y.png"])
+def test_save_figure_refuses_names_that_are_paths(tmp_path, name):
+    with pytest.raises(ValueError, match=r"^name: "):
+        save_figure(Figure(), name, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+def test_writers_create_missing_folders_and_refuse_a_file(tmp_path):
+    nested = tmp_path / "a" / "b"
+    assert save_figure(Figure(), "00_demo__x", nested).is_file()
+    assert save_metrics({"x": 1}, "00_demo", nested / "c").is_file()
+    a_file = tmp_path / "file.txt"
+    a_file.write_text("x")
+    with pytest.raises(ValueError, match=r"^out_dir: .* is a file, expected a folder"):
+        save_figure(Figure(), "00_demo__x", a_file)
+    with pytest.raises(ValueError, match=r"^out_dir: .* is a file, expected a folder"):
+        save_metrics({"x": 1}, "00_demo", a_file)
+    with pytest.raises(TypeError, match=r"^out_dir: expected a str or os.PathLike"):
+        save_metrics({"x": 1}, "00_demo", None)
+
+
+@pytest.mark.parametrize(
+    ("metrics", "error", "pattern"),
+    [
+        ({"a": {"b": [1.0, float("inf")]}}, ValueError, r"^metrics: inf at \['a'\]\['b'\]\[1\]"),
+        ({"a": np.array([np.nan])}, ValueError, r"^metrics: nan at \['a'\]\[0\]"),
+        ({"a": pd.Series([1.0, np.nan])}, ValueError, r"^metrics: nan at \['a'\]\['1'\]"),
+        ({1: 1.0, "1": 2.0}, ValueError, r"^metrics: two keys of the top level are '1'"),
+        ({"a": object()}, TypeError, r"^metrics: the value at \['a'\] has type object"),
+        ([1.0], TypeError, r"^metrics: expected a dict"),
+    ],
+)
+def test_save_metrics_refuses_what_strict_json_cannot_hold(tmp_path, metrics, error, pattern):
+    with pytest.raises(error, match=pattern):
+        save_metrics(metrics, "00_demo", tmp_path)
+    assert not list(tmp_path.iterdir())  # nothing half-written
+
+
+def test_save_metrics_writes_strict_json(tmp_path):
+    path = save_metrics({"a": np.float64(0.5), "b": np.array(2.0), "c": None, "d": True,
+                         "e": pd.Series([1.0], index=["x"])}, "00_demo", tmp_path)
+
+    def refuse(constant):
+        raise AssertionError(f"non-standard JSON constant {constant}")
+
+    assert json.loads(path.read_text(), parse_constant=refuse) == {
+        "a": 0.5, "b": 2.0, "c": None, "d": True, "e": {"x": 1.0}}
+
+
+@pytest.mark.parametrize("stem", ["", "a/b", "..", "00 demo"])
+def test_save_metrics_refuses_bad_stems(tmp_path, stem):
+    with pytest.raises(ValueError, match=r"^stem: "):
+        save_metrics({"a": 1}, stem, tmp_path)
+
+
+def test_plots_refuse_frames_missing_columns(n3):
+    with pytest.raises(ValueError, match=r"^frame: missing columns \['demand'\]"):
+        plot_monthly_panels(n3.drop(columns="demand"), axes=Figure().subplots(2, 2))
+    with pytest.raises(ValueError, match=r"^settled: missing columns \['nrg_cash'\]"):
+        plot_nrgx_scatter(n3, ax=Figure().add_subplot())
+    with pytest.raises(TypeError, match=r"^settled: expected a pandas DataFrame"):
+        plot_nrgx_scatter(n3["demand"], ax=Figure().add_subplot())
+
+
+def test_plots_refuse_duplicated_rows_and_nan(n3):
+    # pivot used to fail with pandas' "Index contains duplicate entries"
+    doubled = pd.concat([n3, n3.iloc[:1]], ignore_index=True)
+    with pytest.raises(ValueError, match=r"^frame: \(id, time\) = .* repeats at row 42"):
+        plot_monthly_panels(doubled, axes=Figure().subplots(2, 2))
+    settled = settle_nrgx(n3, 12.09, 9.84, a=1e6)
+    settled.loc[2, "nrg_cash"] = np.nan
+    with pytest.raises(ValueError, match=r"^settled: column 'nrg_cash': expected finite values"):
+        plot_nrgx_scatter(settled, ax=Figure().add_subplot())
+
+
+def test_plots_refuse_wrong_ax_kinds(n3):
+    fig = Figure()
+    axes = fig.subplots(2, 2)
+    with pytest.raises(TypeError, match=r"^axes: expected 4 matplotlib Axes"):
+        plot_monthly_panels(n3, axes=axes[0, 0])
+    with pytest.raises(ValueError, match=r"^axes: expected 4 Axes, got 3"):
+        plot_monthly_panels(n3, axes=list(axes.flat)[:3])
+    settled = settle_nrgx(n3, 12.09, 9.84, a=1e6)
+    with pytest.raises(TypeError, match=r"^ax: expected a matplotlib.axes.Axes, got ndarray"):
+        plot_nrgx_scatter(settled, ax=axes)
+    with pytest.raises(TypeError, match=r"^ax: expected a matplotlib.axes.Axes, got Figure"):
+        plot_nrgx_scatter(settled, ax=fig)
+    with pytest.raises(ValueError, match=r"^cmap: 'nope' is not a registered"):
+        plot_nrgx_scatter(settled, ax=axes[0, 0], cmap="nope")
+    assert not any(ax.has_data() for ax in axes.flat)  # refused before drawing
+
+
+def test_plots_draw_on_given_axes(n3):
+    axes = Figure().subplots(2, 2)
+    assert plot_monthly_panels(n3, axes=list(axes.flat)).shape == (4,)
+    assert len(axes[1, 1].lines) == 3
+    ax = plot_nrgx_scatter(settle_nrgx(n3, 12.09, 9.84, a=1e6), ax=Figure().add_subplot(),
+                           title="")
+    assert ax.get_title() == ""

@@ -314,7 +314,8 @@ MEMBERS = pr.community_members(1, 1)
         (lambda: pr.daily_pv_shape("15min"), TypeError, "timestep_h"),
         (lambda: pr.community_members(0, 0), ValueError, "n_consumers"),
         (lambda: pr.community_members(-1, 2), ValueError, "n_consumers"),
-        (lambda: pr.community_members(1, 2.0), TypeError, "n_prosumers"),
+        (lambda: pr.community_members(1, 2.5), ValueError, "n_prosumers"),
+        (lambda: pr.community_members(1, True), TypeError, "n_prosumers"),
         (lambda: pr.draw_tariffs(MEMBERS, 42), TypeError, "rng"),
         (lambda: pr.draw_tariffs([False, True], RNG), TypeError, "is_prosumer"),
         (lambda: pr.draw_tariffs(MEMBERS, RNG, consumer_buy_per_kwh=(7, 6)), ValueError,
@@ -325,7 +326,7 @@ MEMBERS = pr.community_members(1, 1)
          "prosumer_buy_per_kwh"),
         (lambda: pr.generate_household_loads(MEMBERS, 0, RNG), ValueError, "days"),
         (lambda: pr.generate_household_loads(MEMBERS, -3, RNG), ValueError, "days"),
-        (lambda: pr.generate_household_loads(MEMBERS, 1.5, RNG), TypeError, "days"),
+        (lambda: pr.generate_household_loads(MEMBERS, 1.5, RNG), ValueError, "days"),
         (lambda: pr.generate_household_loads(MEMBERS, 2, None), TypeError, "rng"),
         (lambda: pr.generate_household_loads(MEMBERS, 2, RNG, day_sd=-0.1), ValueError,
          "day_sd"),
@@ -353,14 +354,14 @@ def test_pv_bad_input(small):
     load, _ = small
     bad = load.copy()
     bad.iloc[3, 0] = np.nan
-    with pytest.raises(ValueError, match="load_kwh: contains NaN"):
+    with pytest.raises(ValueError, match="load_kwh: expected finite values"):
         pr.generate_pv_from_load(bad, MEMBERS, RNG)
     bad.iloc[3, 0] = -1.0
-    with pytest.raises(ValueError, match="load_kwh: must be non-negative"):
+    with pytest.raises(ValueError, match="load_kwh: expected non-negative values"):
         pr.generate_pv_from_load(bad, MEMBERS, RNG)
     with pytest.raises(TypeError, match="load_kwh"):
         pr.generate_pv_from_load(load.to_numpy(), MEMBERS, RNG)
-    with pytest.raises(ValueError, match="is_prosumer: index"):
+    with pytest.raises(ValueError, match="is_prosumer: labels differ"):
         pr.generate_pv_from_load(load, pr.community_members(2, 1), RNG)
     with pytest.raises(ValueError, match="load_kwh: 100 steps"):
         pr.generate_pv_from_load(load.iloc[:100], MEMBERS, RNG)
@@ -382,11 +383,11 @@ def test_event_bad_input(small):
         pr.draw_inverter_outages(["P1"], 0, 1, RNG)
     with pytest.raises(ValueError, match="outages: members"):
         pr.apply_inverter_outages(pv, pd.DataFrame({"member": ["P9"], "day": [0]}))
-    with pytest.raises(ValueError, match="outages: 'day'"):
+    with pytest.raises(ValueError, match="outages: column 'day'"):
         pr.apply_inverter_outages(pv, pd.DataFrame({"member": ["P1"], "day": [2]}))
-    with pytest.raises(TypeError, match="outages"):
+    with pytest.raises(ValueError, match="outages: missing columns"):
         pr.apply_inverter_outages(pv, pd.DataFrame({"who": ["P1"]}))
-    with pytest.raises(ValueError, match="pv_kwh: must be non-negative"):
+    with pytest.raises(ValueError, match="pv_kwh: expected non-negative values"):
         pr.apply_inverter_outages(-pv, pd.DataFrame({"member": ["P1"], "day": [0]}))
     with pytest.raises(TypeError, match="index"):
         pr.draw_p2p_maintenance(96, 1, RNG)
@@ -459,3 +460,210 @@ def test_monthly_is_reproducible_and_rejects_bad_input():
         synthetic_prosumer_monthly(3, ["2020-01-01"], 42)
     with pytest.raises(ValueError, match="demand_bounds_kwh"):
         synthetic_prosumer_monthly(3, ["2020-01-01"], rng, demand_bounds_kwh=(10, 5))
+
+
+# --- reliability pass (issue 7): one regression test per defect of the audit -------------
+
+
+def test_timestep_must_agree_with_the_spacing_of_the_time_index(small):
+    # the audit's case: a 15-minute load frame with timestep_h=1.0 put PV at 01:45
+    load, pv = small
+    with pytest.raises(ValueError, match=r"^timestep_h: 1.0 h differs from the 0.25 h spacing"):
+        pr.generate_pv_from_load(load, MEMBERS, np.random.default_rng(0), timestep_h=1.0)
+    with pytest.raises(ValueError, match=r"^timestep_h: 0.5 h differs"):
+        pr.apply_inverter_outages(pv, pd.DataFrame({"member": ["P1"], "day": [0]}),
+                                  timestep_h=0.5)
+
+
+def test_hourly_pv_follows_the_clock():
+    # with an hourly index and timestep_h=1.0 the sun rises after 06:00 and sets by 18:00
+    rng = np.random.default_rng(2)
+    load = pr.generate_household_loads(MEMBERS, 2, rng, timestep_h=1.0)
+    pv = pr.generate_pv_from_load(load, MEMBERS, rng, timestep_h=1.0, cloud_sd=0.0)["P1"]
+    hour = pv.index.hour
+    assert (pv[(hour <= 6) | (hour >= 18)] < 1e-15 * pv.max()).all()  # sin(π) ≈ 1.2e-16
+    assert (pv[(hour > 6) & (hour < 18)] > 0).all()
+    assert set(pv.index.hour[pv.to_numpy() == pv.max()]) <= {11, 12, 13}
+
+
+@pytest.mark.parametrize(
+    ("relabel", "match"),
+    [
+        (lambda i: i.delete(5).append(pd.DatetimeIndex(["2030-01-01"])), "regular increasing"),
+        (lambda i: i[::-1], "regular increasing"),
+        (lambda i: i.insert(3, pd.NaT)[:-1], "missing time stamp"),
+        (lambda i: pd.DatetimeIndex([i[0]] * len(i)), "duplicated"),
+        (lambda i: i + pd.Timedelta(hours=6), "expected midnight"),
+    ],
+    ids=["irregular", "decreasing", "nat", "duplicated", "not_midnight"],
+)
+def test_time_index_must_be_regular_unique_and_start_at_midnight(small, relabel, match):
+    load, pv = small
+    bad_load, bad_pv = load.set_axis(relabel(load.index)), pv.set_axis(relabel(pv.index))
+    with pytest.raises(ValueError, match=f"^load_kwh: .*{match}"):
+        pr.generate_pv_from_load(bad_load, MEMBERS, np.random.default_rng(0))
+    with pytest.raises(ValueError, match=f"^pv_kwh: .*{match}"):
+        pr.apply_inverter_outages(bad_pv, pd.DataFrame({"member": ["P1"], "day": [0]}))
+    if match != "expected midnight":  # windows are positional: any start time is fine
+        with pytest.raises(ValueError, match=f"^index: .*{match}"):
+            pr.draw_p2p_maintenance(relabel(load.index), 1, np.random.default_rng(0))
+
+
+def test_generated_horizon_starts_at_midnight():
+    with pytest.raises(ValueError, match="^start: expected midnight"):
+        pr.generate_household_loads(MEMBERS, 1, np.random.default_rng(0),
+                                    start="2025-01-01 01:45")
+
+
+@pytest.mark.parametrize("ids", ["P1", "P12", b"P1"])
+def test_draw_inverter_outages_refuses_a_single_string(ids):
+    # "P1" used to be split into the members "P" and "1"
+    with pytest.raises(TypeError, match="^prosumer_ids: .*single string"):
+        pr.draw_inverter_outages(ids, 30, 2, np.random.default_rng(3))
+    one = pr.draw_inverter_outages(["P12"], 30, 2, np.random.default_rng(3))
+    assert one["member"].tolist() == ["P12", "P12"]
+
+
+def test_draw_inverter_outages_refuses_repeated_or_boolean_ids():
+    with pytest.raises(ValueError, match="^prosumer_ids: duplicated"):
+        pr.draw_inverter_outages(["P1", "P1", "P2"], 30, 2, RNG)
+    with pytest.raises(TypeError, match="^prosumer_ids: "):
+        pr.draw_inverter_outages(pr.community_members(1, 2), 30, 2, RNG)  # is_prosumer itself
+
+
+@pytest.mark.parametrize("name", ["generation_mean_kwh", "generation_sd_kwh",
+                                  "demand_mean_kwh", "demand_sd_kwh"])
+@pytest.mark.parametrize("value", [np.nan, np.inf, -np.inf])
+def test_synthetic_monthly_refuses_non_finite_means_and_deviations(name, value):
+    # NaN used to slip through np.clip into every generation value
+    with pytest.raises(ValueError, match=f"^{name}: expected a finite number"):
+        pr.synthetic_prosumer_monthly(3, ["2020-01-01"], RNG, **{name: value})
+
+
+@pytest.mark.parametrize(
+    ("call", "name"),
+    [
+        (lambda: pr.daily_load_shape(True), "timestep_h"),
+        (lambda: pr.generate_household_loads(MEMBERS, 1, RNG, timestep_h=True), "timestep_h"),
+        (lambda: pr.community_members(True, 1), "n_consumers"),
+        (lambda: pr.generate_household_loads(MEMBERS, True, RNG), "days"),
+        (lambda: pr.draw_inverter_outages(["P1"], 30, True, RNG), "n_events"),
+        (lambda: pr.draw_p2p_maintenance(pd.RangeIndex(96), 1, RNG, slots_per_window=True),
+         "slots_per_window"),
+        (lambda: pr.build_community(1, 1, 2, RNG, n_maintenance_windows=True),
+         "n_maintenance_windows"),
+        (lambda: pr.seed_community_002(True), "seed"),
+        (lambda: pr.synthetic_prosumer_monthly(True, ["2020-01-01"], RNG), "n_prosumers"),
+        (lambda: pr.draw_tariffs(MEMBERS, RNG, consumer_buy_per_kwh=(True, 7.0)),
+         "consumer_buy_per_kwh"),
+        (lambda: pr.draw_tariffs(MEMBERS.astype(int), RNG), "is_prosumer"),
+    ],
+)
+def test_booleans_are_not_numbers(call, name):
+    with pytest.raises(TypeError, match=f"^{name}: "):
+        call()
+
+
+def test_is_prosumer_is_paired_with_the_load_columns_by_label():
+    members = pr.community_members(2, 3)
+    load = quiet_loads(members, 2, np.random.default_rng(4))
+    reordered = members.iloc[::-1]  # same members, another order
+    pv = pr.generate_pv_from_load(load, members, np.random.default_rng(5))
+    pv_reordered = pr.generate_pv_from_load(load, reordered, np.random.default_rng(5))
+    pd.testing.assert_frame_equal(pv_reordered, pv)
+    assert (pv[["C1", "C2"]] == 0).all().all() and (pv[["P1", "P2", "P3"]] > 0).any().all()
+    with pytest.raises(ValueError, match="^is_prosumer: labels differ from those of load_kwh"):
+        pr.generate_pv_from_load(load, pr.community_members(3, 2), RNG)
+    with pytest.raises(ValueError, match="^is_prosumer: duplicated labels"):
+        pr.generate_pv_from_load(load, members.set_axis(["C1"] * 5), RNG)
+    with pytest.raises(ValueError, match="^load_kwh: duplicated column labels"):
+        pr.generate_pv_from_load(load.set_axis(["C1"] * 5, axis=1), members, RNG)
+    with pytest.raises(ValueError, match="^is_prosumer: duplicated"):
+        pr.draw_tariffs(members.set_axis(["C1", "C2", "P1", "P1", "P3"]), RNG)
+
+
+# --- reliability pass: ranges, overflow, underflow, sizes ---------------------------------
+
+
+def test_prosumer_sell_range_must_stay_below_the_buy_range():
+    with pytest.raises(ValueError, match="^prosumer_sell_per_kwh: .*prosumer_buy_per_kwh"):
+        pr.draw_tariffs(MEMBERS, RNG, prosumer_sell_per_kwh=(3.0, 5.5))
+    with pytest.raises(ValueError, match="^prosumer_sell_per_kwh: every drawn sell tariff"):
+        pr.build_community(1, 2, 2, RNG, prosumer_sell_per_kwh=(0.0, 0.0))
+
+
+def test_pv_without_noise_is_f_times_the_mean_load_even_for_a_subnormal_yield():
+    # closed form: each prosumer's daily PV energy is f · Ē whatever the yield y
+    members = pr.community_members(0, 3)
+    load = quiet_loads(members, 2, np.random.default_rng(6))
+    mean_daily = load.sum() / 2
+    for y in (5.0, 1e-300, 5e-324):
+        pv = pr.generate_pv_from_load(load, members, RNG, sizing_factor=(0.8, 0.8),
+                                      yield_kwh_per_kwp_day=(y, y), cloud_sd=0.0, step_sd=0.0)
+        np.testing.assert_allclose(pv.sum() / 2, 0.8 * mean_daily, rtol=1e-12)
+
+
+def test_tiny_loads_scale_the_pv_exactly(small):
+    # loads × 2**-900 (about 1e-271) give PV × 2**-900: no underflow in the sizing
+    load, _ = small
+    scale = 2.0 ** -900
+    pv = pr.generate_pv_from_load(load, MEMBERS, np.random.default_rng(1))
+    tiny = pr.generate_pv_from_load(load * scale, MEMBERS, np.random.default_rng(1))
+    np.testing.assert_allclose(tiny.to_numpy() / scale, pv.to_numpy(), rtol=1e-12)
+    # subnormal loads (about 1e-310) still give finite PV of the right size
+    subnormal = pr.generate_pv_from_load(load * 2.0 ** -1030, MEMBERS, np.random.default_rng(1))
+    np.testing.assert_allclose(subnormal.sum() / 2.0 ** -1030, pv.sum(), rtol=1e-6)
+
+
+def test_overflowing_pv_is_refused_not_returned_as_inf(small):
+    load, _ = small
+    with pytest.raises(ValueError, match="^load_kwh, sizing_factor, .*range of float64"):
+        pr.generate_pv_from_load(load * 1e306, MEMBERS, np.random.default_rng(0),
+                                 sizing_factor=(100.0, 100.0))
+
+
+def test_maintenance_windows_equal_the_brute_force_cover():
+    # oracle: draw the starts the same way and mark each window's slots one by one
+    n_steps, n_windows, slots = 300, 7, 8
+    starts = np.random.default_rng(4).integers(0, n_steps - slots, size=n_windows)
+    expected = np.ones(n_steps, dtype=bool)
+    for start in starts:
+        expected[start:start + slots] = False
+    allowed = pr.draw_p2p_maintenance(pd.RangeIndex(n_steps), n_windows,
+                                      np.random.default_rng(4), slots_per_window=slots)
+    np.testing.assert_array_equal(allowed.to_numpy(), expected)
+
+
+@pytest.mark.parametrize(
+    ("call", "name"),
+    [
+        (lambda: pr.community_members(10**15, 1), "n_consumers"),
+        (lambda: pr.generate_household_loads(MEMBERS, 10**12, RNG), "days"),
+        (lambda: pr.build_community(1, 1, 10**12, RNG), "days"),
+        (lambda: pr.draw_inverter_outages(["P1"], 30, 10**15, RNG), "n_events"),
+        (lambda: pr.draw_p2p_maintenance(pd.RangeIndex(96), 10**15, RNG), "index, n_windows"),
+        (lambda: pr.draw_p2p_maintenance(pd.RangeIndex(10**15), 0, RNG), "index, n_windows"),
+        (lambda: pr.synthetic_prosumer_monthly(10**15, ["2020-01-01"], RNG), "n_prosumers"),
+        (lambda: pr.daily_load_shape(1e-300), "timestep_h"),
+    ],
+)
+def test_huge_sizes_are_refused_before_any_work(call, name):
+    with pytest.raises(ValueError, match=f"^{name}"):
+        call()
+
+
+def test_monthly_prices_months_and_labels():
+    months = pd.date_range("2020-01-01", periods=3, freq="MS")
+    prices = pd.Series([11.0, 12.0, 13.0], index=months)
+    shuffled = pr.synthetic_prosumer_monthly(2, months, np.random.default_rng(0),
+                                             price_cents_per_kwh=prices.iloc[[2, 0, 1]])
+    assert shuffled.groupby("time")["price"].first().tolist() == [11.0, 12.0, 13.0]
+    with pytest.raises(ValueError, match="^price_cents_per_kwh: labels differ"):
+        pr.synthetic_prosumer_monthly(2, months, RNG,
+                                      price_cents_per_kwh=prices.reset_index(drop=True))
+    with pytest.raises(TypeError, match="^months: "):
+        pr.synthetic_prosumer_monthly(2, "2020-01-01", RNG)
+    with pytest.raises(ValueError, match="^months: expected increasing"):
+        pr.synthetic_prosumer_monthly(2, months[::-1], RNG)
+    with pytest.raises(ValueError, match="^months: expected month starts"):
+        pr.synthetic_prosumer_monthly(2, ["2020-01-15"], RNG)

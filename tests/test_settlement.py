@@ -469,25 +469,33 @@ def _good():
     return L * dt, PV * dt, buy, sell, allowed
 
 
-@pytest.mark.parametrize("mutate,match", [
-    (lambda a: a["load"].__setitem__((1, 1), np.nan), "load_kwh: contains NaN"),
-    (lambda a: a["pv"].__setitem__((2, 0), np.inf), "pv_kwh: contains NaN"),
-    (lambda a: a["load"].__setitem__((0, 0), -1.0), "load_kwh: must be non-negative"),
-    (lambda a: a["pv"].__setitem__((4, 2), -0.1), "pv_kwh: must be non-negative"),
-    (lambda a: a.__setitem__("pv", a["pv"][:, :2]), "pv_kwh: shape"),
-    (lambda a: a.__setitem__("load", a["load"][0]), "load_kwh: expected a 2-D array"),
-    (lambda a: a.__setitem__("buy", a["buy"][:2]), "price_buy_per_kwh: length 2"),
-    (lambda a: a.__setitem__("sell", np.ones((5, 3))), "price_sell_per_kwh: expected a scalar"),
-    (lambda a: a["buy"].__setitem__(0, np.nan), "price_buy_per_kwh: contains NaN"),
-    (lambda a: a.__setitem__("allowed", a["allowed"][:4]), "p2p_allowed: expected shape"),
-    (lambda a: a.__setitem__("allowed", a["allowed"].astype(int)), "p2p_allowed: expected bool"),
-    (lambda a: a.__setitem__("sell", a["buy"] + 1.0), "price_sell_per_kwh: a sell tariff is above"),
+@pytest.mark.parametrize("mutate,error,match", [
+    (lambda a: a["load"].__setitem__((1, 1), np.nan), ValueError,
+     r"load_kwh: expected finite values \[kWh\], got nan at \(1, 1\)"),
+    (lambda a: a["pv"].__setitem__((2, 0), np.inf), ValueError,
+     r"pv_kwh: expected finite values \[kWh\], got inf at \(2, 0\)"),
+    (lambda a: a["load"].__setitem__((0, 0), -1.0), ValueError,
+     "load_kwh: expected non-negative values"),
+    (lambda a: a["pv"].__setitem__((4, 2), -0.1), ValueError, "pv_kwh: expected non-negative"),
+    (lambda a: a.__setitem__("pv", a["pv"][:, :2]), ValueError, "pv_kwh: shape"),
+    (lambda a: a.__setitem__("load", a["load"][0]), ValueError, "load_kwh: expected a 2-D array"),
+    (lambda a: a.__setitem__("buy", a["buy"][:2]), ValueError, "price_buy_per_kwh: length 2"),
+    (lambda a: a.__setitem__("sell", np.ones((5, 3))), ValueError,
+     "price_sell_per_kwh: expected a number or a 1-D array"),
+    (lambda a: a["buy"].__setitem__(0, np.nan), ValueError,
+     "price_buy_per_kwh: expected finite values"),
+    (lambda a: a.__setitem__("allowed", a["allowed"][:4]), ValueError,
+     "p2p_allowed: 4 values, expected one per step"),
+    (lambda a: a.__setitem__("allowed", a["allowed"].astype(int)), TypeError,
+     "p2p_allowed: expected booleans"),
+    (lambda a: a.__setitem__("sell", a["buy"] + 1.0), ValueError,
+     "price_sell_per_kwh: a sell tariff is above"),
 ])
-def test_bad_input_rejected(mutate, match):
+def test_bad_input_rejected(mutate, error, match):
     load, pv, buy, sell, allowed = _good()
     args = {"load": load, "pv": pv, "buy": buy, "sell": sell, "allowed": allowed}
     mutate(args)
-    with pytest.raises(ValueError, match=match):
+    with pytest.raises(error, match=match):
         settle(args["load"], args["pv"], "mmr", price_buy_per_kwh=args["buy"],
                price_sell_per_kwh=args["sell"], p2p_allowed=args["allowed"])
 
@@ -495,26 +503,26 @@ def test_bad_input_rejected(mutate, match):
 def test_bad_options_rejected():
     load, pv, buy, sell, _ = _good()
     kw = dict(price_buy_per_kwh=buy, price_sell_per_kwh=sell)
-    with pytest.raises(ValueError, match="mechanism: unknown 'p2p'"):
+    with pytest.raises(ValueError, match="mechanism: expected one of .*, got 'p2p'"):
         settle(load, pv, "p2p", **kw)
-    with pytest.raises(ValueError, match="variant: unknown 'seed001'"):
+    with pytest.raises(ValueError, match="variant: expected one of .*, got 'seed001'"):
         settle(load, pv, "mmr", variant="seed001", **kw)
     with pytest.raises(ValueError, match="variant: 'sdr' has no variants"):
         settle(load, pv, "sdr", variant="seed002", **kw)
     for dt in (0.0, -0.25, np.nan):
-        with pytest.raises(ValueError, match="timestep_h: must be a positive"):
+        with pytest.raises(ValueError, match="timestep_h: expected a"):
             settle(load, pv, "conventional", timestep_h=dt, **kw)
     with pytest.raises(ValueError, match="compensation_per_kwh: required"):
         settle(load, pv, "sdrc", **kw)
-    with pytest.raises(ValueError, match="compensation_per_kwh: must satisfy"):
+    with pytest.raises(ValueError, match="compensation_per_kwh: expected 0 < lambda"):
         settle(load, pv, "sdrc", compensation_per_kwh=10.0, **kw)
     with pytest.raises(ValueError, match="compensation_per_kwh: only used"):
         settle(load, pv, "sdr", compensation_per_kwh=0.5, **kw)
-    with pytest.raises(ValueError, match="chunk_steps: must be a positive"):
+    with pytest.raises(ValueError, match="chunk_steps: expected an integer >= 1"):
         settle(load, pv, "sdr", chunk_steps=0, **kw)
     with pytest.raises(ValueError, match="tariff_axis"):
         settle(load, pv, "sdr", tariff_axis="time", **kw)
-    with pytest.raises(ValueError, match="load_kwh: needs at least one step"):
+    with pytest.raises(ValueError, match="load_kwh: expected at least one step"):
         settle(load[:0], pv[:0], "sdr", **kw)
     # conventional billing does not assume sell <= buy
     settle(load, pv, "conventional", price_buy_per_kwh=1.0, price_sell_per_kwh=2.0)
@@ -523,31 +531,31 @@ def test_bad_options_rejected():
 def test_bad_pandas_input_rejected():
     load, pv, buy, sell, allowed = _frames()
     kw = dict(price_buy_per_kwh=buy, price_sell_per_kwh=sell)
-    with pytest.raises(ValueError, match="pv_kwh: index or columns differ"):
+    with pytest.raises(ValueError, match="pv_kwh: labels differ from those of load_kwh's col"):
         settle(load, pv.rename(columns=str.upper), "mmr", **kw)
-    with pytest.raises(ValueError, match="p2p_allowed: Series index differs"):
+    with pytest.raises(ValueError, match="p2p_allowed: labels differ from those of load_kwh"):
         settle(load, pv, "mmr", p2p_allowed=allowed.reset_index(drop=True), **kw)
-    with pytest.raises(ValueError, match="load_kwh: contains NaN"):
+    with pytest.raises(ValueError, match="load_kwh: expected finite values"):
         settle(load.astype("Float64").mask(load > 0.5), pv, "mmr", **kw)
-    with pytest.raises(ValueError, match="pv_kwh: every column must be numeric"):
+    with pytest.raises(TypeError, match="pv_kwh: expected numeric columns"):
         settle(load, pv.astype(str), "mmr", **kw)
-    with pytest.raises(ValueError, match="price_buy_per_kwh: Series index matches neither"):
+    with pytest.raises(ValueError, match="price_buy_per_kwh: Series labels match neither"):
         settle(load, pv, "mmr", price_buy_per_kwh=buy.rename(str.upper),
                price_sell_per_kwh=sell)
 
 
 def test_pricing_functions_reject_bad_input():
-    with pytest.raises(ValueError, match="load_total_kwh: contains NaN"):
+    with pytest.raises(ValueError, match="load_total_kwh: expected finite values"):
         dynamic_p2p_price([np.nan], [1.0], 6.0, 3.0)
-    with pytest.raises(ValueError, match="pv_total_kwh: must be non-negative"):
+    with pytest.raises(ValueError, match="pv_total_kwh: expected non-negative values"):
         dynamic_p2p_price([1.0], [-1.0], 6.0, 3.0)
-    with pytest.raises(ValueError, match="price_sell_per_kwh: a sell tariff is above"):
+    with pytest.raises(ValueError, match="price_sell_ref: 6 is above price_buy_ref 3"):
         dynamic_p2p_price([1.0], [1.0], 3.0, 6.0)
-    with pytest.raises(ValueError, match="supply_total_kwh: shape"):
+    with pytest.raises(ValueError, match="supply_total_kwh: 1 steps differ from the 2 of dem"):
         mid_market_rate([1.0, 2.0], [1.0], 6.0, 3.0)
-    with pytest.raises(ValueError, match="demand_total_kwh: must be non-negative"):
+    with pytest.raises(ValueError, match="demand_total_kwh: expected non-negative values"):
         supply_demand_ratio([-1.0], [1.0], 6.0, 3.0)
-    with pytest.raises(ValueError, match="compensation_per_kwh: must satisfy"):
+    with pytest.raises(ValueError, match="compensation_per_kwh: expected 0 < lambda < buy - s"):
         supply_demand_ratio([1.0], [1.0], 6.0, 3.0, compensation_per_kwh=0.0)
 
 
@@ -567,3 +575,155 @@ def test_reference_prices_closed_form():
 def test_reference_prices_rejects_bad_input(buy, sell, message):
     with pytest.raises(ValueError, match=message):
         reference_prices(buy, sell)
+
+
+# ------------------------------------------------------- issue 7: regressions of the audit
+
+
+def test_negative_sell_tariff_is_settled_by_conventional_and_refused_by_community():
+    # member 0 imports 2 kWh at 10; member 1 exports 1 kWh at a sell tariff of -1, so it
+    # pays 1: bills 20 and 1, and the grid receives both (21)
+    load = np.array([[2.0, 0.0]])
+    pv = np.array([[0.0, 1.0]])
+    conv = settle(load, pv, "conventional", price_buy_per_kwh=10.0, price_sell_per_kwh=-1.0)
+    np.testing.assert_array_equal(conv.bills.to_numpy(), [20.0, 1.0])
+    np.testing.assert_array_equal(conv.grid_cost.to_numpy(), [21.0])
+    row = money_identity({"conventional": conv}).loc["conventional"]
+    assert row["grid_receives"] == 21.0 and row["budget_balanced"]
+    for mechanism in ("mmr", "bill_sharing", "sdr"):
+        with pytest.raises(ValueError, match="price_sell_per_kwh: .* non-negative sell tariffs"):
+            settle(load, pv, mechanism, price_buy_per_kwh=10.0, price_sell_per_kwh=-1.0)
+    with pytest.raises(ValueError, match="price_sell_per_kwh: .* non-negative sell tariffs"):
+        settle(load, pv, "sdrc", price_buy_per_kwh=10.0, price_sell_per_kwh=[-1.0, 4.0],
+               compensation_per_kwh=1.0, tariff_axis="members")
+
+
+def test_supply_demand_ratio_refuses_a_negative_sell_tariff():
+    # used to pay importers and charge exporters 100/kWh
+    with pytest.raises(ValueError, match="price_sell_per_kwh: .* non-negative sell tariffs"):
+        supply_demand_ratio([10.0], [1.0], 10.0, -1.0)
+
+
+def test_mid_market_rate_interpolates_negative_tariffs():
+    # surplus D = 1, G = 2, buy 2, sell -2, mid 0: import 0, export (1*0 + 1*(-2))/2 = -1
+    p_imp, p_exp = mid_market_rate([1.0], [2.0], 2.0, -2.0)
+    assert (p_imp.tolist(), p_exp.tolist()) == ([0.0], [-1.0])
+
+
+def test_reference_sell_above_reference_buy_is_refused():
+    # every member has sell <= buy, yet mean(buy) = 6 < mean of positive sells = 9
+    with pytest.raises(ValueError, match=r"price_sell_per_kwh: the reference sell tariff 9 "):
+        reference_prices([2.0, 10.0], [0.0, 9.0])
+    load = np.array([[2.0, 0.0], [0.0, 0.0], [0.0, 0.0]])
+    pv = np.array([[0.0, 1.0], [0.0, 0.0], [0.0, 0.0]])
+    kw = dict(price_buy_per_kwh=[2.0, 10.0], price_sell_per_kwh=[0.0, 9.0])
+    for mechanism in ("mmr", "sdr", "bill_sharing"):
+        with pytest.raises(ValueError, match="price_sell_per_kwh: the reference sell tariff"):
+            settle(load, pv, mechanism, **kw)
+    # SDRC used to blame compensation_per_kwh
+    with pytest.raises(ValueError, match="price_sell_per_kwh: the reference sell tariff"):
+        settle(load, pv, "sdrc", compensation_per_kwh=0.5, **kw)
+    # conventional billing does not use the reference tariffs
+    assert settle(load, pv, "conventional", **kw).bills.tolist() == [4.0, -9.0]
+
+
+@pytest.mark.parametrize("as_frame", [True, False])
+def test_square_problem_with_an_unlabelled_series_tariff_is_ambiguous(as_frame):
+    load = np.array([[2.0, 0.0], [0.0, 1.0]])
+    pv = np.array([[0.0, 1.0], [3.0, 0.0]])
+    if as_frame:  # RangeIndex on both axes: the Series labels match both
+        load = pd.DataFrame(load)
+    buy = pd.Series([10.0, 20.0])
+    with pytest.raises(ValueError, match="price_buy_per_kwh: .*both"):
+        settle(load, pv, "conventional", price_buy_per_kwh=buy, price_sell_per_kwh=1.0)
+    # with the axis named: per step, step 0 imports 2 at 10, step 1 imports 1 at 20
+    # (member 1), exports 1 (step 0) and 3 (step 1) at 1
+    res = settle(load, pv, "conventional", price_buy_per_kwh=buy, price_sell_per_kwh=1.0,
+                 tariff_axis="steps")
+    np.testing.assert_array_equal(np.asarray(res.bills), [20.0 - 3.0, -1.0 + 20.0])
+    res = settle(load, pv, "conventional", price_buy_per_kwh=buy, price_sell_per_kwh=1.0,
+                 tariff_axis="members")
+    np.testing.assert_array_equal(np.asarray(res.bills), [20.0 - 3.0, -1.0 + 20.0 * 1.0])
+
+
+def test_tariff_axis_pairs_a_series_by_label():
+    load, pv, buy, sell, allowed = _frames(n_steps=4, n_members=4)
+    ref = settle(load, pv, "mmr", price_buy_per_kwh=buy, price_sell_per_kwh=sell,
+                 tariff_axis="members")
+    shuffled = settle(load, pv, "mmr", price_buy_per_kwh=buy[::-1], price_sell_per_kwh=sell,
+                      tariff_axis="members")
+    np.testing.assert_array_equal(shuffled.bills.to_numpy(), ref.bills.to_numpy())
+    with pytest.raises(ValueError, match="price_buy_per_kwh: labels differ .*tariff_axis"):
+        settle(load, pv, "mmr", price_buy_per_kwh=buy, price_sell_per_kwh=sell,
+               tariff_axis="steps")
+
+
+def test_pandas_energies_and_mask_are_paired_by_label():
+    load, pv, buy, sell, allowed = _frames()
+    kw = dict(price_buy_per_kwh=buy, price_sell_per_kwh=sell)
+    ref = settle(load, pv, "sdr", p2p_allowed=allowed, **kw)
+    other = settle(load, pv.iloc[::-1, ::-1], "sdr", p2p_allowed=allowed.iloc[::-1], **kw)
+    np.testing.assert_array_equal(other.cost.to_numpy(), ref.cost.to_numpy())
+    assert other.cost.columns.equals(load.columns)
+
+
+def test_overflowing_settlement_is_refused_not_nan():
+    load = np.full((2, 2), 1e308)
+    pv = np.zeros((2, 2))
+    for mechanism in ("conventional", "mmr"):
+        with pytest.raises(ValueError, match="^load_kwh, pv_kwh, price_buy_per_kwh, price_s"):
+            settle(load, pv, mechanism, price_buy_per_kwh=10.0, price_sell_per_kwh=4.0)
+    # one member at 1e308 kWh: the totals fit, its cost at 10/kWh does not
+    with pytest.raises(ValueError, match="^load_kwh, .* leave the range of float64"):
+        settle(np.array([[1e308]]), np.array([[0.0]]), "conventional",
+               price_buy_per_kwh=10.0, price_sell_per_kwh=4.0)
+
+
+def test_pricing_rules_are_exact_for_huge_and_subnormal_totals():
+    # (L - PV)/(L + PV) with L + PV beyond float64: 0.1/1.9 of the spread above mid 4.5
+    cp2p = dynamic_p2p_price([1e308], [0.9e308], 6.0, 3.0)
+    assert cp2p[0] == pytest.approx(4.5 + 1.5 * 0.1 / 1.9, rel=1e-14)
+    tiny = 5e-324 * np.array([3.0, 1.0])  # subnormal: 3 and 1 units of the smallest value
+    assert dynamic_p2p_price(tiny[:1], tiny[1:], 6.0, 3.0)[0] == 4.5 + 1.5 * 0.5
+    # MMR surplus D = 1e308, G = 1.5e308: export (D mid + (G - D) sell)/G = 7*2/3 + 4/3
+    p_imp, p_exp = mid_market_rate([1e308], [1.5e308], 10.0, 4.0)
+    assert p_imp[0] == 7.0 and p_exp[0] == pytest.approx(6.0, rel=1e-14)
+    p_imp, p_exp = mid_market_rate(tiny[1:], tiny[:1], 10.0, 4.0)
+    assert p_exp[0] == pytest.approx((7.0 + 2 * 4.0) / 3, rel=1e-14)
+    # SDR: sdr = 0.75 on huge totals gives Zhou's values
+    p_buy, p_sell = supply_demand_ratio([1.2e308], [0.9e308], 14.57, 5.03)
+    assert abs(p_sell[0] - 6.0145) <= 0.5e-4 and abs(p_buy[0] - 8.1534) <= 0.5e-4
+    # a mid price beyond float64 is refused
+    with pytest.raises(ValueError, match="^price_buy_ref, price_sell_ref: prices leave"):
+        dynamic_p2p_price([1.0], [1.0], 1.7e308, 1.6e308)
+
+
+@pytest.mark.parametrize(("change", "error", "match"), [
+    (dict(timestep_h=True), TypeError, "timestep_h: expected a real number"),
+    (dict(load_kwh=np.ones((5, 3), dtype=bool)), TypeError, "load_kwh: .*booleans are not"),
+    (dict(pv_kwh=np.full((5, 3), "1.0")), TypeError, "pv_kwh: expected numbers"),
+    (dict(price_buy_per_kwh=True), TypeError, "price_buy_per_kwh: expected numbers"),
+    (dict(p2p_allowed=np.array([1.0, 0.0, 1.0, 1.0, 0.0])), TypeError,
+     "p2p_allowed: expected booleans"),
+    (dict(p2p_allowed=np.array([True, np.nan, True, True, False], dtype=object)), TypeError,
+     "p2p_allowed: expected booleans"),
+    (dict(p2p_allowed=pd.Series([True, pd.NA, True, True, False], dtype="boolean")),
+     ValueError, r"p2p_allowed: missing value \(NA\) at position 1"),
+    (dict(chunk_steps=2.5), ValueError, "chunk_steps: expected a whole number"),
+    (dict(mechanism=None), TypeError, "mechanism: expected one of"),
+])
+def test_wrong_kinds_are_refused_naming_the_argument(change, error, match):
+    load, pv, buy, sell, allowed = _good()
+    args = dict(load_kwh=load, pv_kwh=pv, mechanism="mmr", price_buy_per_kwh=buy,
+                price_sell_per_kwh=sell, p2p_allowed=allowed)
+    args.update(change)
+    with pytest.raises(error, match=match):
+        settle(**args)
+
+
+def test_nullable_boolean_mask_without_missing_values_is_accepted():
+    load, pv, buy, sell, allowed = _good()
+    kw = dict(price_buy_per_kwh=buy, price_sell_per_kwh=sell)
+    ref = settle(load, pv, "mmr", p2p_allowed=allowed, **kw)
+    nullable = settle(load, pv, "mmr", p2p_allowed=pd.Series(allowed, dtype="boolean"), **kw)
+    np.testing.assert_array_equal(nullable.cost, ref.cost)

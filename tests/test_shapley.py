@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 import lectoolkit.shapley as shapley_module
+from lectoolkit._validate import ResultRangeError
 from lectoolkit.shapley import (
     DenseGameTooLargeError,
     max_dense_players,
@@ -215,7 +216,8 @@ def test_serial_and_parallel_paths_agree(monkeypatch):
     np.testing.assert_allclose(shapley_values(worths), serial, rtol=0,
                                atol=1e-13 * np.abs(worths).max())
     worths[12345] = np.nan
-    with pytest.raises(ValueError, match=r"worths: coalition 12345 has a non-finite worth"):
+    with pytest.raises(ValueError,
+                       match=r"worths: expected finite values \[money\], got nan at 12345"):
         shapley_values(worths)
 
 
@@ -251,9 +253,9 @@ def test_weights_are_the_shapley_weights():
         ([0.0, 1.0, 2.0], r"worths: length 3 is not 2\*\*n"),
         ([0.0], r"worths: length 1 is not 2\*\*n"),
         ([1.0, 1.0, 2.0, 3.0], r"worths: the empty coalition must be worth 0"),
-        ([0.0, np.nan, 2.0, 3.0], r"worths: coalition 1 has a non-finite worth"),
-        ([0.0, 1.0, 2.0, np.inf], r"worths: coalition 3 has a non-finite worth"),
-        ([[0.0, 1.0], [2.0, 3.0]], r"worths: expected a 1-D array"),
+        ([0.0, np.nan, 2.0, 3.0], r"worths: expected finite values \[money\], got nan at 1"),
+        ([0.0, 1.0, 2.0, np.inf], r"worths: expected finite values \[money\], got inf at 3"),
+        ([[0.0, 1.0], [2.0, 3.0]], r"worths: expected a 1-D (array|vector)"),
     ],
 )
 def test_bad_worths(worths, match):
@@ -341,15 +343,19 @@ def test_settlement_game_singletons_are_worth_nothing():
     ("load", "buy", "sell", "match"),
     [
         (np.ones(5), 0.3, 0.1, r"net_load_kwh: expected a 2-D array"),
-        (np.ones((0, 3)), 0.3, 0.1, r"net_load_kwh: expected a 2-D array"),
-        (np.ones((5, 0)), 0.3, 0.1, r"net_load_kwh: expected a 2-D array"),
-        (np.array([[1.0, np.nan]]), 0.3, 0.1, r"net_load_kwh: net loads must be finite"),
-        (np.ones((5, 2)), np.ones(4), 0.1, r"price_buy_per_kwh: expected a scalar or shape \(5,\)"),
+        (np.ones((0, 3)), 0.3, 0.1, r"net_load_kwh: expected at least one step and one member"),
+        (np.ones((5, 0)), 0.3, 0.1, r"net_load_kwh: expected at least one step and one member"),
+        (np.array([[1.0, np.nan]]), 0.3, 0.1,
+         r"net_load_kwh: expected finite values \[kWh\], got nan at \(0, 1\)"),
+        (np.ones((5, 2)), np.ones(4), 0.1,
+         r"price_buy_per_kwh: expected a scalar or 5 prices, one per step \(row\) of "
+         r"net_load_kwh, got 4"),
         (np.ones((5, 2)), 0.3, np.ones((5, 1)),
-         r"price_sell_per_kwh: expected a scalar or shape \(5,\)"),
-        (np.ones((5, 2)), np.nan, 0.1, r"price_buy_per_kwh: prices must be finite"),
+         r"price_sell_per_kwh: expected a 1-D vector \[money/kWh\], got shape \(5, 1\)"),
+        (np.ones((5, 2)), np.nan, 0.1,
+         r"price_buy_per_kwh: expected a finite number \[money/kWh\], got nan"),
         (np.ones((5, 2)), 0.3, [0.1, 0.1, np.inf, 0.1, 0.1],
-         r"price_sell_per_kwh: prices must be finite"),
+         r"price_sell_per_kwh: expected finite values \[money/kWh\], got inf at 2"),
     ],
 )
 def test_settlement_bad_inputs(load, buy, sell, match):
@@ -448,9 +454,9 @@ def test_sampling_beyond_the_bitmask_limit():
         ({"n_permutations": 5}, r"n_permutations: 5 is odd"),
         ({"n_permutations": 2}, r"n_permutations: 2 gives a single sample"),
         ({"n_permutations": 1, "antithetic": False}, r"n_permutations: 1 gives a single"),
-        ({"n_permutations": 0}, r"n_permutations: expected a positive integer"),
-        ({"n_permutations": 2.5}, r"n_permutations: expected a positive integer"),
-        ({"n_players": 0}, r"n_players: expected a positive integer"),
+        ({"n_permutations": 0}, r"n_permutations: expected an integer >= 1, got 0"),
+        ({"n_permutations": 2.5}, r"n_permutations: expected a whole number, got 2.5"),
+        ({"n_players": 0}, r"n_players: expected an integer >= 1, got 0"),
     ],
 )
 def test_sampled_bad_sizes(kwargs, match):
@@ -460,13 +466,18 @@ def test_sampled_bad_sizes(kwargs, match):
         shapley_sampled(**args)
 
 
+def test_sampled_worth_fn_not_callable_is_a_type_error():
+    with pytest.raises(TypeError, match=r"worth_fn: expected a callable, got str"):
+        shapley_sampled("not callable", 3, 10, rng=0)
+
+
 @pytest.mark.parametrize(
     ("worth_fn", "match"),
     [
-        ("not callable", r"worth_fn: expected a callable"),
         (lambda m: np.zeros((m.shape[0], 2)), r"worth_fn: "),
         (lambda m: np.full(m.shape[0], np.nan), r"worth_fn: "),
-        (lambda m: np.where(m.sum(axis=1) == 2, np.inf, 0.0), r"worth_fn: returned NaN or inf"),
+        (lambda m: np.where(m.sum(axis=1) == 2, np.inf, 0.0),
+         r"worth_fn: expected finite values \[money\], got inf at 1"),
         (lambda m: np.zeros(m.shape[0] + 1), r"worth_fn: "),
     ],
 )
@@ -478,3 +489,166 @@ def test_sampled_bad_worth_fn(worth_fn, match):
 def test_fast_path_bad_permutation_count():
     with pytest.raises(ValueError, match=r"n_permutations: 3 is odd"):
         settlement_game_shapley_sampled(np.ones((4, 3)), 0.3, 0.1, 3)
+
+
+# ------------------------------------------------- input contract (issue 7 regressions)
+
+
+@pytest.mark.parametrize("budget", [np.nan, np.inf, -1.0])
+def test_max_dense_players_rejects_nan_inf_and_negative_budgets(budget):
+    with pytest.raises(ValueError, match=r"^memory_bytes: expected a (finite number|number >= 0)"):
+        max_dense_players(budget)
+
+
+@pytest.mark.parametrize("budget", [True, "1e9", [1e9]])
+def test_max_dense_players_rejects_bool_str_and_list_budgets(budget):
+    with pytest.raises(TypeError, match=r"^memory_bytes: expected a real number"):
+        max_dense_players(budget)
+
+
+def test_max_dense_players_accepts_zero_and_numpy_numbers():
+    assert max_dense_players(0) == 0
+    assert max_dense_players(np.float32(16.0)) == 1  # 8 * 2**1 bytes fit exactly
+
+
+@pytest.mark.parametrize("worths", [np.array([False, True, True, True]),
+                                    ["0", "1", "1", "2"], None, "0112"])
+def test_boolean_and_string_worths_are_a_type_error(worths):
+    with pytest.raises(TypeError, match=r"^worths: expected numbers"):
+        shapley_values(worths)
+
+
+@pytest.mark.parametrize(("players", "error", "match"), [
+    ("ab", TypeError, r"^players: expected a list of 2 labels, got str"),
+    ({"a", "b"}, TypeError, r"^players: expected a list of 2 labels, got set"),
+    (["a", "a"], ValueError, r"^players: duplicated labels \['a'\]"),
+    (["a"], ValueError, r"^players: expected 2 labels, got 1"),
+    ([["a"], ["b"]], TypeError, r"^players: labels must be hashable"),
+])
+def test_players_must_be_distinct_labels_of_the_right_count(players, error, match):
+    with pytest.raises(error, match=match):
+        shapley_values([0.0, 0.77, 0.51, 1.04], players=players)
+
+
+def test_shapley_values_near_the_float64_limit_match_the_closed_form():
+    # phi_1 = v1/2 + (v12 - v2)/2: finite although the plain sums overflow
+    v1, v2, v12 = 1e308, 1e308, 1.7e308
+    expected = [0.5 * v1 + 0.5 * (v12 - v2), 0.5 * v2 + 0.5 * (v12 - v1)]
+    np.testing.assert_allclose(shapley_values([0.0, v1, v2, v12]), expected, rtol=1e-12)
+
+
+def test_shapley_values_of_subnormal_worths_are_exact():
+    unit = 5e-324  # the smallest subnormal: v1 = 3u, v2 = u, v12 = 8u gives (5u, 3u)
+    phi = shapley_values(np.array([0.0, 3.0, 1.0, 8.0]) * unit)
+    assert phi.tolist() == [5 * unit, 3 * unit]
+
+
+def test_shapley_values_that_overflow_are_refused_naming_worths():
+    # phi_1 = 1.7e308 / 2 + (1.7e308 + 1.7e308) / 2 = 2.55e308 > float64's maximum
+    with pytest.raises(ResultRangeError, match=r"^worths: Shapley values leave the range"):
+        shapley_values([0.0, 1.7e308, -1.7e308, 1.7e308])
+
+
+def test_settlement_boolean_and_string_inputs_are_a_type_error():
+    load = np.array([[2.0, -1.0], [1.0, -2.0]])
+    with pytest.raises(TypeError, match=r"^price_buy_per_kwh: .*booleans are not numbers"):
+        settlement_game_worths(load, np.array([True, False]), 0.1)
+    with pytest.raises(TypeError, match=r"^price_sell_per_kwh: expected a real number"):
+        settlement_game_shapley(load, 0.3, "0.1")
+    with pytest.raises(TypeError, match=r"^price_buy_per_kwh: expected a real number"):
+        settlement_game_worths(load, True, 0.1)
+    with pytest.raises(TypeError, match=r"^net_load_kwh: .*booleans are not numbers"):
+        settlement_game_shapley_sampled(load > 0, 0.3, 0.1, 4, rng=0)
+    with pytest.raises(TypeError, match=r"^net_load_kwh: expected numbers"):
+        settlement_game_worths("load", 0.3, 0.1)
+
+
+def test_settlement_transposed_net_loads_are_refused_naming_both_arguments():
+    load = np.random.default_rng(1).normal(size=(3, 2))  # 3 steps, 2 members
+    buy = np.array([0.3, 0.25, 0.2])
+    for fn in (settlement_game_worths, settlement_game_shapley):
+        with pytest.raises(ValueError, match=r"^price_buy_per_kwh: .* one per step \(row\) "
+                                             r"of net_load_kwh, got 3"):
+            fn(load.T, buy, 0.1)
+
+
+def test_settlement_zero_members_refused_one_member_worth_nothing():
+    with pytest.raises(ValueError, match=r"^net_load_kwh: expected at least one step and one"):
+        settlement_game_shapley(np.empty((3, 0)), 0.3, 0.1)
+    alone = np.array([[1.0], [-2.0], [0.5]])
+    assert settlement_game_worths(alone, 0.3, 0.1).tolist() == [0.0, 0.0]
+    assert settlement_game_shapley(alone, 0.3, 0.1).tolist() == [0.0]
+    est = settlement_game_shapley_sampled(alone, 0.3, 0.1, 4, rng=0)
+    assert est["shapley"].tolist() == [0.0] and est["std_error"].tolist() == [0.0]
+
+
+def test_settlement_price_series_are_paired_by_label():
+    steps = pd.date_range("2024-01-01", periods=4, freq="h")
+    load = pd.DataFrame(np.random.default_rng(2).normal(size=(4, 3)), index=steps,
+                        columns=["a", "b", "c"])
+    buy = pd.Series([0.30, 0.25, 0.20, 0.35], index=steps)
+    expected = settlement_game_worths(load.to_numpy(), buy.to_numpy(), 0.05)
+    shuffled = buy.iloc[[2, 0, 3, 1]]
+    np.testing.assert_array_equal(settlement_game_worths(load, shuffled, 0.05), expected)
+    foreign = buy.set_axis(steps + pd.Timedelta("1D"))
+    with pytest.raises(ValueError, match=r"^price_buy_per_kwh: labels differ from those of "
+                                         r"net_load_kwh"):
+        settlement_game_worths(load, foreign, 0.05)
+    twice = buy.set_axis([steps[0]] * 4)
+    with pytest.raises(ValueError, match=r"^price_buy_per_kwh: duplicated labels"):
+        settlement_game_shapley(load, twice, 0.05)
+
+
+def test_settlement_near_the_float64_limit_is_exact_or_refused():
+    # two importers of 1.5e308 and 1e308 kWh: pooling saves nothing (their sum overflowed)
+    assert settlement_game_worths([[1.5e308, 1e308]], 0.3, 0.1).tolist() == [0.0] * 4
+    # half spread (1.7e308 + 1.7e308) / 2 = 1.7e308; v(12) = 1.7e308 (1 + 0.25 - 0.75)
+    worths = settlement_game_worths([[1.0, -0.25]], 1.7e308, -1.7e308)
+    np.testing.assert_allclose(worths, [0.0, 0.0, 0.0, 0.5 * 1.7e308], rtol=1e-15)
+    with pytest.raises(ResultRangeError, match=r"^net_load_kwh, price_buy_per_kwh and "
+                                               r"price_sell_per_kwh: coalition worths"):
+        settlement_game_worths([[1.0, -1.0]], 1.7e308, -1.7e308)
+
+
+@pytest.mark.parametrize(("kwargs", "error", "match"), [
+    ({"n_permutations": True}, TypeError, r"^n_permutations: expected an integer"),
+    ({"n_players": "3"}, TypeError, r"^n_players: expected an integer"),
+    ({"antithetic": 1}, TypeError, r"^antithetic: expected True or False"),
+    ({"rng": np.random.RandomState(0)}, TypeError, r"^rng: expected an integer"),
+    ({"rng": "seed"}, TypeError, r"^rng: "),
+    ({"rng": -1}, ValueError, r"^rng: expected an integer >= 0"),
+])
+def test_sampled_rejects_booleans_strings_and_foreign_generators(kwargs, error, match):
+    args = {"worth_fn": lambda m: m.sum(axis=1).astype(float), "n_players": 3,
+            "n_permutations": 10} | kwargs
+    with pytest.raises(error, match=match):
+        shapley_sampled(**args)
+
+
+@pytest.mark.parametrize(("worth_fn", "error", "match"), [
+    (lambda m: m.any(axis=1), TypeError, r"^worth_fn: .*booleans are not numbers"),
+    (lambda m: np.array(["1"] * m.shape[0]), TypeError, r"^worth_fn: expected numbers"),
+    (lambda m: None, TypeError, r"^worth_fn: expected numbers"),
+    (lambda m: 1.0, ValueError, r"^worth_fn: expected a 1-D vector"),
+])
+def test_sampled_worth_fn_must_return_one_number_per_row(worth_fn, error, match):
+    with pytest.raises(error, match=match):
+        shapley_sampled(worth_fn, 3, 10, rng=0)
+
+
+def test_sampled_huge_player_count_refused_before_any_work():
+    def never(members):
+        raise AssertionError("worth_fn called before the size check")
+    with pytest.raises(ValueError, match=r"^n_players: one permutation's 10000000\*\*2"):
+        shapley_sampled(never, 10**7, 10, rng=0)
+
+
+@pytest.mark.parametrize("exponent", [-1000, 1000])
+def test_sampled_games_near_float64_limits_scale_exactly(exponent):
+    # estimates and standard errors are linear in the worths: scaling by a power of two
+    # must scale them exactly, although squares of such worths underflow or overflow
+    worths = random_game(np.random.default_rng(12), 5)
+    plain = shapley_sampled(worth_fn_from_dense(worths), 5, 40, rng=3)
+    scaled = shapley_sampled(worth_fn_from_dense(np.ldexp(worths, exponent)), 5, 40, rng=3)
+    assert (plain["std_error"] > 0).all()
+    np.testing.assert_array_equal(np.ldexp(scaled.to_numpy(), -exponent), plain.to_numpy())

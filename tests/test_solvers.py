@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pyomo.environ as pyo
 import pytest
 
@@ -106,13 +107,14 @@ def test_no_solver_at_all_raises(monkeypatch):
     assert info.value.solver is None
 
 
-@pytest.mark.parametrize("bad", ["gurobi", "", None, 3])
-def test_unknown_solver_name_rejected(bad):
-    with pytest.raises(ValueError, match="solver: expected 'auto'"):
+@pytest.mark.parametrize(("bad", "error"), [("gurobi", ValueError), ("", ValueError),
+                                            (None, TypeError), (3, TypeError)])
+def test_unknown_solver_name_rejected(bad, error):
+    with pytest.raises(error, match=r"solver: expected one of \('auto', 'highs', 'glpk', 'cbc'\)"):
         resolve_solver(bad)
-    with pytest.raises(ValueError, match="solver:"):
+    with pytest.raises(error, match="solver:"):
         solve(small_lp(), bad)
-    with pytest.raises(ValueError, match="solver:"):
+    with pytest.raises(error, match="solver:"):
         solver_version(bad)
 
 
@@ -125,3 +127,41 @@ def test_bad_time_limit_rejected(limit):
 def test_time_limit_and_options_are_accepted():
     assert solve(small_lp(), time_limit_s=60, options={"presolve": "off"}).objective == (
         pytest.approx(11.0, abs=1e-9))
+
+
+# --- input contract (issue 7 regressions) ------------------------------------------
+
+@pytest.mark.parametrize(("model", "error", "match"), [
+    (None, TypeError, r"^model: expected a pyomo ConcreteModel, got NoneType"),
+    ("small_lp", TypeError, r"^model: expected a pyomo ConcreteModel, got str"),
+    (pyo.AbstractModel(), ValueError, r"^model: .* is not constructed"),
+    (pyo.ConcreteModel(name="empty"), ValueError, r"^model: expected exactly one active "
+                                                  r"objective, 'empty' has 0"),
+])
+def test_solve_rejects_what_is_not_a_solvable_pyomo_model(model, error, match):
+    with pytest.raises(error, match=match):
+        solve(model)
+
+
+@pytest.mark.parametrize(("kwargs", "error", "match"), [
+    ({"time_limit_s": True}, TypeError, r"^time_limit_s: expected a real number \[s\]"),
+    ({"time_limit_s": "60"}, TypeError, r"^time_limit_s: expected a real number \[s\]"),
+    ({"time_limit_s": float("inf")}, ValueError, r"^time_limit_s: expected a finite number"),
+    ({"options": "presolve=off"}, TypeError, r"^options: expected a dict"),
+    ({"options": {"presolve": None}}, TypeError, r"^options: option 'presolve' must be a "
+                                                 r"string or a number"),
+    ({"options": {"nope": 1}}, ValueError, r"^options: HiGHS refuses option 'nope' = 1"),
+    ({"options": {"presolve": 3}}, ValueError, r"^options: HiGHS refuses option 'presolve'"),
+    ({"options": {"time_limit": 5}, "time_limit_s": 10}, ValueError,
+     r"^options: 'time_limit' sets the time limit that time_limit_s also sets"),
+    ({"tee": 1}, TypeError, r"^tee: expected True or False"),
+])
+def test_solve_checks_time_limit_options_and_tee(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        solve(small_lp(), "highs", **kwargs)
+
+
+def test_numpy_option_values_are_accepted():
+    result = solve(small_lp(), "highs", options={"presolve": np.str_("off"),
+                                                 "mip_rel_gap": np.float64(1e-6)})
+    assert result.objective == pytest.approx(11.0, abs=1e-9)

@@ -1,0 +1,222 @@
+"""Bad-input battery entries for lectoolkit.nrgx (see tests/battery.py)."""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from battery import INF, NAN, Bad, Spec, factory, integer_bads, number_bads, vector_bads
+
+from lectoolkit._validate import ResultRangeError
+from lectoolkit.io import read_prosumer_monthly
+
+N3 = read_prosumer_monthly(
+    Path(__file__).resolve().parents[1] / "data" / "prosumer_N3_model_20210129_1416.csv")
+
+EXPORT = [10.0, 20.0]
+TOTAL_EXPORT = [30.0, 30.0]
+TOTAL_CONSUMPTION = [40.0, 40.0]
+
+
+def _price_bads(huge: float) -> list[Bad]:
+    """A price is a number or a vector: a scalar's bad values, a vector's, an overflow."""
+    return [b for b in number_bads(negative=True) if b.label != "list"] + [
+        Bad([0.1, NAN], ValueError, "nan_in_vector"), Bad([0.1, 0.2, 0.3], ValueError, "too_long"),
+        Bad([[0.1, 0.2]], ValueError, "2d"), Bad([], ValueError, "empty"),
+        Bad(pd.DataFrame({"q": [0.1, 0.2]}), TypeError, "dataframe"),
+        Bad(huge, ResultRangeError, "overflowing_result"),
+    ]
+
+
+def _market_bads(good, *, huge=None) -> list[Bad]:
+    extra = [Bad(pd.DataFrame({"x": good}), TypeError, "dataframe"),
+             Bad(good[:1] * 3, ValueError, "other_length")]
+    if huge is not None:
+        extra.append(Bad([huge, huge], ResultRangeError, "overflowing_result"))
+    return vector_bads(good, nonneg=True, extra=extra)
+
+
+def _series(values, labels):
+    return pd.Series(values, index=labels)
+
+
+def _series_pairing_bads(good: pd.Series) -> list[Bad]:
+    """Series bads of a labelled argument paired with another Series."""
+    dup = good.copy()
+    dup.index = [good.index[0]] * len(good)
+    foreign = good.copy()
+    foreign.index = [f"zz{i}" for i in range(len(good))]
+    return [Bad(dup, ValueError, "duplicated_labels"), Bad(foreign, ValueError, "foreign_labels"),
+            Bad(good.iloc[:1], ValueError, "length_one_series_against_vector")]
+
+
+# --------------------------------------------------------------------------- frames
+
+
+def _frame_with(edit):
+    frame = N3.copy()
+    edit(frame)
+    return frame
+
+
+def _set(column, row, value):
+    return lambda f: f.__setitem__(column, f[column].where(f.index != row, value))
+
+
+def _frame_bads() -> list[Bad]:
+    """Bad prosumer tables of settle_nrgx and settle_nrgx_coalitions."""
+    exporter = int(np.flatnonzero(N3["net_energy"].to_numpy() < 0)[0])
+    importer = int(np.flatnonzero(N3["consumption"].to_numpy() > 0)[0])
+    huge = N3.copy()
+    huge["consumption"] = np.where(huge["consumption"] > 0, 1e308, 0.0)
+    huge_export = N3.copy()
+    huge_export["net_energy"] = np.where(huge_export["net_energy"] < 0, -1e308, 0.0)
+    duplicated_columns = N3.copy()
+    duplicated_columns.columns = ["id", "time", "demand", "consumption", "consumption",
+                                  "net_energy", "price"]
+    return [
+        Bad(None, TypeError, "none"), Bad("abc", TypeError, "str"),
+        Bad(N3[["consumption", "net_energy"]].to_numpy(), TypeError, "ndarray"),
+        Bad(N3["consumption"], TypeError, "series"),
+        Bad(N3.iloc[:0], ValueError, "empty"),
+        Bad(N3.drop(columns="consumption"), ValueError, "missing_consumption"),
+        Bad(N3.drop(columns="time"), ValueError, "missing_time"),
+        Bad(N3.drop(columns="id"), ValueError, "missing_id"),
+        Bad(duplicated_columns, ValueError, "duplicated_columns"),
+        Bad(pd.concat([N3, N3.iloc[:1]], ignore_index=True), ValueError,
+            "duplicated_id_time_row"),
+        Bad(_frame_with(_set("consumption", importer, NAN)), ValueError, "nan_consumption"),
+        Bad(_frame_with(_set("net_energy", exporter, -INF)), ValueError, "inf_net_energy"),
+        Bad(_frame_with(_set("consumption", importer, -1.0)), ValueError, "negative_consumption"),
+        Bad(_frame_with(_set("net_energy", importer, 5.0)), ValueError, "positive_net_energy"),
+        Bad(_frame_with(_set("consumption", exporter, 5.0)), ValueError,
+            "imports_and_exports_in_one_row"),
+        Bad(_frame_with(lambda f: f.__setitem__("consumption", f["consumption"].astype(str))),
+            TypeError, "str_column"),
+        Bad(_frame_with(lambda f: f.__setitem__("consumption", f["consumption"] > 0)),
+            TypeError, "bool_column"),
+        Bad(_frame_with(lambda f: f.__setitem__("time", f["time"].where(f.index != 3))),
+            ValueError, "missing_time_value"),
+        Bad(_frame_with(lambda f: f.__setitem__("id", f["id"].astype(float).where(
+            f.index != 3))), ValueError, "missing_id_value"),
+        Bad(huge, ResultRangeError, "overflowing_totals"),
+        Bad(huge_export, ResultRangeError, "overflowing_export_totals"),
+    ]
+
+
+def _flag_bads() -> list[Bad]:
+    return [Bad(1, TypeError, "int"), Bad("yes", TypeError, "str"), Bad(None, TypeError, "none"),
+            Bad(NAN, TypeError, "nan")]
+
+
+SETTLE_GOOD = {"frame": factory(lambda: N3.copy()), "max_price": 12.09, "min_price": 9.84, "a": 1e6,
+               "n": 1.0, "prices_in_cents": True, "seed_swapped_prices": False}
+
+SPECS = [
+    Spec(
+        "payment",
+        good={"export_kwh": EXPORT, "total_export_kwh": TOTAL_EXPORT,
+              "total_consumption_kwh": TOTAL_CONSUMPTION, "max_price_per_kwh": 0.12,
+              "a_kwh2": 1e6, "n": 1.5},
+        bad={
+            "export_kwh": _market_bads(EXPORT, huge=1e250),
+            "total_export_kwh": _market_bads(TOTAL_EXPORT),
+            "total_consumption_kwh": _market_bads(TOTAL_CONSUMPTION),
+            "max_price_per_kwh": _price_bads(1e308),
+            "a_kwh2": number_bads(negative=True, zero=True),
+            "n": number_bads(negative=True, zero=True, extra=[
+                Bad(400.0, ResultRangeError, "overflowing_power")]),
+        },
+    ),
+    Spec(
+        "payment",
+        id="series",
+        good={"export_kwh": _series(EXPORT, ["a", "b"]),
+              "total_export_kwh": _series(TOTAL_EXPORT, ["b", "a"]),
+              "total_consumption_kwh": 40.0, "max_price_per_kwh": 0.12, "a_kwh2": 1e6},
+        bad={
+            "export_kwh": [Bad(_series(EXPORT, ["a", "a"]), ValueError, "duplicated_labels")],
+            "total_export_kwh": _series_pairing_bads(_series(TOTAL_EXPORT, ["b", "a"])),
+        },
+        unbroken={"total_consumption_kwh": "covered by the plain entry",
+                  "max_price_per_kwh": "covered by the plain entry",
+                  "a_kwh2": "covered by the plain entry", "n": "covered by the plain entry"},
+    ),
+    Spec(
+        "charge",
+        good={"consumption_kwh": EXPORT, "total_export_kwh": TOTAL_EXPORT,
+              "total_consumption_kwh": TOTAL_CONSUMPTION, "min_price_per_kwh": 0.1},
+        bad={
+            "consumption_kwh": _market_bads(EXPORT),  # y r share <= y r: no overflow at r = 0.1
+            "total_export_kwh": _market_bads(TOTAL_EXPORT),
+            "total_consumption_kwh": _market_bads(TOTAL_CONSUMPTION),
+            "min_price_per_kwh": _price_bads(1e308),
+        },
+    ),
+    Spec(
+        "charge",
+        id="series",
+        good={"consumption_kwh": _series(EXPORT, ["a", "b"]), "total_export_kwh": 30.0,
+              "total_consumption_kwh": _series(TOTAL_CONSUMPTION, ["b", "a"]),
+              "min_price_per_kwh": 0.1},
+        bad={
+            "consumption_kwh": [Bad(_series(EXPORT, ["a", "a"]), ValueError,
+                                    "duplicated_labels")],
+            "total_consumption_kwh": _series_pairing_bads(
+                _series(TOTAL_CONSUMPTION, ["b", "a"])),
+        },
+        unbroken={"total_export_kwh": "covered by the plain entry",
+                  "min_price_per_kwh": "covered by the plain entry"},
+    ),
+    Spec(
+        "settle_nrgx",
+        good=SETTLE_GOOD,
+        bad={
+            "frame": _frame_bads(),
+            "max_price": number_bads(negative=True, extra=[
+                Bad(5.0, ValueError, "below_min_price"),
+                Bad(1e308, ResultRangeError, "overflowing_payments")]),
+            "min_price": number_bads(negative=True, extra=[
+                Bad(20.0, ValueError, "above_max_price")]),
+            "a": number_bads(negative=True, zero=True),
+            "n": number_bads(negative=True, zero=True, extra=[
+                Bad(200.0, ResultRangeError, "overflowing_power")]),
+            "prices_in_cents": _flag_bads(),
+            "seed_swapped_prices": _flag_bads(),
+        },
+    ),
+    Spec(
+        "settle_nrgx",
+        id="swapped",
+        good={**SETTLE_GOOD, "seed_swapped_prices": True, "prices_in_cents": False,
+              "max_price": 0.1209, "min_price": 0.0984},
+        bad={
+            "min_price": [Bad(1e308, ValueError, "above_max_price"),
+                          Bad(0.2, ValueError, "above_max_price_in_money")],
+            "max_price": [Bad(1e308, ResultRangeError, "overflowing_charges")],
+        },
+        unbroken={k: "covered by the plain entry"
+                  for k in ("frame", "a", "n", "prices_in_cents", "seed_swapped_prices")},
+    ),
+    Spec(
+        "settle_nrgx_coalitions",
+        good={"frame": factory(lambda: N3.copy()), "max_price": 12.09, "a": 1e6, "n": 1.1,
+              "prices_in_cents": True, "max_exact_players": 20, "n_permutations": 2000,
+              "rng": 0},
+        bad={
+            "frame": _frame_bads(),
+            "max_price": number_bads(negative=True, extra=[
+                Bad(1e308, ResultRangeError, "overflowing_payments")]),
+            "a": number_bads(negative=True, zero=True),
+            "n": number_bads(negative=True, zero=True, extra=[
+                Bad(200.0, ResultRangeError, "overflowing_power")]),
+            "prices_in_cents": _flag_bads(),
+            "max_exact_players": integer_bads(minimum=1, extra=[
+                Bad(26, ValueError, "dense_game_too_large")]),
+            "n_permutations": integer_bads(minimum=2, extra=[
+                Bad(3, ValueError, "odd_with_antithetic_pairs")]),
+            "rng": [Bad("abc", TypeError, "str"), Bad(True, TypeError, "bool"),
+                    Bad(-1, ValueError, "negative_seed"), Bad(2.5, ValueError, "fractional_seed"),
+                    Bad(NAN, ValueError, "nan"), Bad(object(), TypeError, "object")],
+        },
+    ),
+]
