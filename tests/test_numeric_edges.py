@@ -44,11 +44,6 @@ def scaled_or_refused(compute, reference, scale, *, degree=1, rtol=1e-9):
 # --------------------------------------------------------------------------- allocation
 
 
-def test_proportional_allocation_of_subnormal_weights():
-    np.testing.assert_array_equal(proportional_allocation([5e-324], 1.5), [1.5])
-    np.testing.assert_array_equal(proportional_allocation([5e-324, 1e-323], 3.0), [1.0, 2.0])
-
-
 @given(st.lists(positive, min_size=1, max_size=8), st.floats(-100, 100), SCALES)
 def test_proportional_allocation_does_not_depend_on_the_weights_scale(weights, total, scale):
     reference = proportional_allocation(weights, total)
