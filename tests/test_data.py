@@ -16,6 +16,8 @@ CHECKSUMS = {
         "d8bfc2bec60660e13262c80363c3bdb75de60cdbffe2563b702e890919eb4d8b",
     "mlec_invoicing/invoicing.json":
         "edc765521d7a72ec1384e08ddb49b84930f11b2ac7fccf72608350bc0bb6ca59",
+    "rec_instances/rec_n50_s96.json":
+        "10fbbe4ac036b4a59ec9ddb915cfa1a7e3d38c8138946964007d5182c86792e5",
 }
 
 

@@ -1,0 +1,1595 @@
+"""Operation of a renewable energy community with batteries: individual and pool optima.
+
+The MILP of seed 004 (``rec_op_lem_prices``, INESC TEC; SPEC §4) written afresh in pyomo,
+following the PyPSA lifecycle: :func:`build_individual_model` and
+:func:`build_collective_model` return a ``pyomo.ConcreteModel`` with named constraint
+families, :func:`lectoolkit.solvers.solve` solves it, :func:`extract_dispatch` returns
+the tidy dispatch frame. :func:`run_individual` and :func:`run_collective` do all three.
+
+Per member ``n`` and step ``t`` (energies in kWh per step of ``timestep_h`` hours): the
+meter's net flow ``e_cmet = load - pv + charge - discharge`` is met by retail and market
+imports and exports and, in the community pool, by pool purchases and sales. A member pays
+its imports, is paid for its exports, pays ``excess_kw * extra_power_price_per_kw`` for the
+power above its contracted power in every step, and ``degradation_per_kwh`` per kWh its
+battery discharges. In the pool, the energy a member both buys from the pool and consumes,
+``e_slc = min(max(e_cmet, 0), max(e_pur - e_sale, 0))``, pays the access tariff; pool
+transfers are settled at the LEM price and cancel out in the community's cost.
+
+Exact reduced formulation
+-------------------------
+The original's formulation carries binaries for import/export exclusivity, for battery
+charge/discharge exclusivity and for ``e_slc`` (``formulation="full"`` builds it). The
+default ``formulation="reduced"`` drops the binaries the optimum does not need and proves
+that it did not need them:
+
+* ``e_slc`` with a non-negative access tariff becomes the linear bound
+  ``e_slc >= e_pur - e_sale - export`` (``export`` = retail + market exports),
+  ``e_slc >= 0``. With import/export exclusivity ``min(e_cmet, e_pur - e_sale) =
+  e_pur - e_sale - export``, so the bound equals the original's ``max(min(.,.), 0)``; the
+  tariff (>= 0) pushes ``e_slc`` down onto it. Steps with a negative access tariff keep
+  the binaries of the upper bounds ``e_slc <= max(e_cmet, 0)``, ``e_slc <= max(e_pur -
+  e_sale, 0)``.
+* The import/export binary of member ``n`` at step ``t`` is dropped when its cheapest buy
+  price minus its best sell price is at least ``max(access tariff, 0)``: lowering a
+  simultaneous import and export by the same amount then never raises the cost (the
+  import saved costs at least the export lost plus the access tariff of the ``e_slc`` it
+  may add) and leaves every other constraint satisfied except, possibly, strictly positive
+  sharing, which is checked.
+* Battery binaries are dropped everywhere and checked.
+* Exact presolve and aggregation (no condition): the net flow of a member without a
+  battery, and so its excess power, are constants; retail and market channels, which
+  differ only in price, become one import at the cheaper and one export at the better
+  price (split back with ties to the retailer); a member's pool purchase and sale become
+  their difference (every constraint and cost depends on it only), so no member both buys
+  from and sells to the pool in a step. Alone, a member without a battery has the closed
+  form of the post-delivery cost (with import/export exclusivity its flows are fixed).
+
+The reduced model is a relaxation of the full one. Its solution is repaired (simultaneous
+import and export netted, ``e_slc`` recomputed from its definition), checked against every
+constraint of the full model, and its full-model cost compared with the reduced optimum.
+Only when the check holds is the result reported as the full model's optimum (the reduced
+model's bound is a bound of the full model). Where it fails, exactly the binaries of the
+failing member-steps are added back and the model is solved again; in the worst case this
+ends at the full formulation.
+
+Big-M: every flow is bounded by ``M = 10 x max contracted power x timestep_h`` plus the
+largest total load + PV of a step plus the batteries' total power x ``timestep_h`` [kWh],
+which no physical flow of the community exceeds.
+
+:func:`dual_prices` reports the interval of valid duals of the pool balance.
+
+Members' costs are not unique (equally optimal dispatches move money between members);
+``run_collective(..., split="min_volume")`` picks the optimum of least pool volume.
+
+Not yet in this module (issue 10 continues): the bilateral market, the pricing loops, the
+total-share rules, and reporting a time-limited incumbent (a solve that hits ``time_limit_s`` raises
+:class:`lectoolkit.SolverError` with its termination condition, because
+:func:`lectoolkit.solvers.solve` loads optimal solutions only).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+
+from lectoolkit import _validate
+from lectoolkit.solvers import SolverError, resolve_solver, solve
+
+BATTERY_COLUMNS = (
+    "capacity_kwh", "power_kw", "charge_efficiency", "discharge_efficiency",
+    "soc_min", "soc_max", "initial_kwh", "degradation_per_kwh",
+)
+"""Columns of :attr:`OperationInputs.batteries` (one row per member with a battery)."""
+
+DISPATCH_COLUMNS = (
+    "import_retail_kwh", "import_market_kwh", "export_retail_kwh", "export_market_kwh",
+    "pool_purchase_kwh", "pool_sale_kwh", "shared_kwh", "net_kwh", "excess_kw",
+    "charge_kwh", "discharge_kwh", "stored_kwh",
+)
+"""Columns of the dispatch frame, one row per (step, member)."""
+
+SOLVER_MAX_VALUE = 1e7
+"""Largest flow per step [kWh] and price [per kWh or kW] the models accept: LP solvers
+treat values near 1e20 as infinite and lose precision well before."""
+
+_GAP_OPTION = {"highs": "mip_rel_gap", "glpk": "mipgap", "cbc": "ratioGap"}
+_CHECK_TOL = 1e-6  # [kWh, EUR] tolerance of the full-model check of a reduced solution
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+def _step_frame(value, name, steps, members, labelled, *, nonneg, unit):
+    arr = _validate.matrix(value, name, unit=unit, nonneg=nonneg)[0]
+    if labelled and isinstance(value, pd.DataFrame):
+        value = _validate.align(pd.DataFrame(index=steps), "load_kwh", value, name)
+        value = _validate.align(pd.DataFrame(index=members), "load_kwh", value.T, name).T
+        arr = value.to_numpy(dtype=np.float64)
+    elif arr.shape != (len(steps), len(members)):
+        raise ValueError(
+            f"{name}: shape {arr.shape} differs from load_kwh's {(len(steps), len(members))}"
+        )
+    return pd.DataFrame(arr.copy(), index=steps, columns=members)  # never the caller's array
+
+
+def _labelled_vector(value, name, labels, labelled, what, *, unit, nonneg=False,
+                     positive=False):
+    arr = _validate.vector(value, name, unit=unit, nonneg=nonneg)[0]
+    if labelled and isinstance(value, pd.Series):
+        reference = pd.Series(0.0, index=labels)
+        arr = _validate.align(reference, "load_kwh", value, name).to_numpy(dtype=np.float64)
+    elif arr.size != len(labels):
+        raise ValueError(f"{name}: expected {len(labels)} values (one per {what} of "
+                         f"load_kwh), got {arr.size}")
+    if positive and not (arr > 0).all():
+        where = int(np.argmin(arr > 0))
+        raise ValueError(f"{name}: expected positive values [{unit}], got {arr[where]} "
+                         f"at {where}")
+    return pd.Series(arr.copy(), index=labels)
+
+
+def _battery_table(value, members):
+    name = "batteries"
+    if value is None:
+        return pd.DataFrame({c: pd.Series(dtype=np.float64) for c in BATTERY_COLUMNS},
+                            index=pd.Index([], dtype=members.dtype))
+    table = _validate.table(value, name, BATTERY_COLUMNS)
+    _validate.unique_labels(table.index, name, "member labels")
+    unknown = table.index.difference(members)
+    if len(unknown):
+        raise ValueError(f"{name}: members {unknown[:3].tolist()} are not columns of load_kwh")
+    cols = {}
+    for col in BATTERY_COLUMNS:
+        cols[col] = _validate.column(table, col, name, nonneg=True,
+                                     positive=col in ("capacity_kwh", "charge_efficiency",
+                                                      "discharge_efficiency"))
+    for col in ("charge_efficiency", "discharge_efficiency", "soc_min", "soc_max"):
+        if (cols[col] > 1).any():
+            where = int(np.argmax(cols[col] > 1))
+            raise ValueError(f"{name}: column {col!r}: expected a fraction in [0, 1], got "
+                             f"{cols[col][where]} at {where}")
+    if (cols["soc_min"] > cols["soc_max"]).any():
+        where = int(np.argmax(cols["soc_min"] > cols["soc_max"]))
+        raise ValueError(f"{name}: column 'soc_min' exceeds column 'soc_max' at {where}")
+    low = cols["soc_min"] * cols["capacity_kwh"]
+    high = cols["soc_max"] * cols["capacity_kwh"]
+    outside = (cols["initial_kwh"] < low - 1e-12) | (cols["initial_kwh"] > high + 1e-12)
+    if outside.any():
+        where = int(np.argmax(outside))
+        raise ValueError(
+            f"{name}: column 'initial_kwh': {cols['initial_kwh'][where]} kWh at {where} is "
+            f"outside [soc_min, soc_max] x capacity = [{low[where]}, {high[where]}] kWh"
+        )
+    order = [m for m in members if m in table.index]
+    frame = pd.DataFrame(cols, index=table.index).reindex(order)
+    frame.index.name = "member"
+    return frame
+
+
+@dataclass(frozen=True, eq=False)
+class OperationInputs:
+    """One community's operation horizon: profiles, tariffs, contracts and batteries.
+
+    Every argument is validated and stored as a labelled pandas object (a copy: changing
+    the caller's arrays later does not change the inputs); pandas inputs are paired with
+    ``load_kwh`` by label (steps on the index, members on the columns), unlabelled arrays
+    by position. ``batteries=None`` is stored as an empty table.
+
+    Parameters
+    ----------
+    load_kwh : DataFrame or array, shape (n_steps, n_members)
+        Consumption per step and member, >= 0 [kWh]. Its index and columns label the
+        steps and members of every other argument.
+    pv_kwh : DataFrame or array, shape (n_steps, n_members)
+        PV generation, >= 0 [kWh].
+    buy_per_kwh, sell_per_kwh : DataFrame or array, shape (n_steps, n_members)
+        Retail buy and sell prices of each member, finite [EUR/kWh].
+    market_buy_per_kwh, market_sell_per_kwh : Series or array, shape (n_steps,)
+        Market-indexed buy and sell prices, finite [EUR/kWh].
+    access_per_kwh : Series or array, shape (n_steps,)
+        Access tariff on self-consumed shared energy, finite [EUR/kWh].
+    lem_price_per_kwh : Series or array, shape (n_steps,)
+        Local-market price settling pool transfers, finite [EUR/kWh].
+    contracted_power_kw : Series or array, shape (n_members,)
+        Contracted power of each member, > 0 [kW].
+    extra_power_price_per_kw : float
+        Penalty per kW above the contracted power, charged in every step, >= 0 [EUR/kW].
+    timestep_h : float
+        Length of a step, > 0 [h].
+    batteries : DataFrame or None
+        One row per member that has a battery (index: member labels of ``load_kwh``),
+        columns ``capacity_kwh`` (> 0), ``power_kw`` (>= 0, charge and discharge limit
+        [kW]), ``charge_efficiency`` and ``discharge_efficiency`` (in (0, 1]),
+        ``soc_min`` <= ``soc_max`` (fractions of the capacity in [0, 1]), ``initial_kwh``
+        (stored energy before the first step, within the SoC limits [kWh]) and
+        ``degradation_per_kwh`` (cost per kWh discharged, >= 0 [EUR/kWh]). ``None``: no
+        batteries.
+    strict_positive_sharing : bool
+        Forbid a member to sell to the pool more than its surplus (no grid import resold to
+        the pool).
+    total_share : bool
+        The original's total-share rules (not supported by :func:`run_collective` yet).
+
+    Raises
+    ------
+    TypeError
+        If an argument is the wrong kind of object (string, bool, None where numbers are
+        expected, an array of strings or booleans).
+    ValueError
+        If a value is NaN, infinite or out of its domain, a shape differs from
+        ``load_kwh``'s, or pandas labels are duplicated or differ from ``load_kwh``'s.
+
+    Examples
+    --------
+    >>> inputs = OperationInputs(
+    ...     load_kwh=[[1.0], [0.0]], pv_kwh=[[0.0], [2.0]], buy_per_kwh=[[0.2], [0.2]],
+    ...     sell_per_kwh=[[0.05], [0.05]], market_buy_per_kwh=[0.3, 0.3],
+    ...     market_sell_per_kwh=[0.0, 0.0], access_per_kwh=[0.01, 0.01],
+    ...     lem_price_per_kwh=[0.1, 0.1], contracted_power_kw=[5.0],
+    ...     extra_power_price_per_kw=10.0, timestep_h=1.0)
+    >>> inputs.n_steps, inputs.n_members
+    (2, 1)
+    """
+
+    load_kwh: pd.DataFrame
+    pv_kwh: pd.DataFrame
+    buy_per_kwh: pd.DataFrame
+    sell_per_kwh: pd.DataFrame
+    market_buy_per_kwh: pd.Series
+    market_sell_per_kwh: pd.Series
+    access_per_kwh: pd.Series
+    lem_price_per_kwh: pd.Series
+    contracted_power_kw: pd.Series
+    extra_power_price_per_kw: float
+    timestep_h: float
+    batteries: pd.DataFrame | None = None
+    strict_positive_sharing: bool = True
+    total_share: bool = False
+
+    def __post_init__(self):
+        load, index, columns = _validate.matrix(self.load_kwh, "load_kwh", unit="kWh",
+                                                nonneg=True)
+        labelled = index is not None
+        steps = (index if labelled else pd.RangeIndex(load.shape[0])).rename("step")
+        members = (columns if labelled else pd.RangeIndex(load.shape[1])).rename("member")
+        values = {"load_kwh": pd.DataFrame(load.copy(), index=steps, columns=members)}
+        for name, nonneg, unit in (("pv_kwh", True, "kWh"), ("buy_per_kwh", False, "EUR/kWh"),
+                                   ("sell_per_kwh", False, "EUR/kWh")):
+            values[name] = _step_frame(getattr(self, name), name, steps, members, labelled,
+                                       nonneg=nonneg, unit=unit)
+        for name in ("market_buy_per_kwh", "market_sell_per_kwh", "access_per_kwh",
+                     "lem_price_per_kwh"):
+            values[name] = _labelled_vector(getattr(self, name), name, steps, labelled, "step",
+                                            unit="EUR/kWh")
+        values["contracted_power_kw"] = _labelled_vector(
+            self.contracted_power_kw, "contracted_power_kw", members, labelled, "member",
+            unit="kW", nonneg=True, positive=True)
+        values["extra_power_price_per_kw"] = _validate.nonnegative(
+            self.extra_power_price_per_kw, "extra_power_price_per_kw", unit="EUR/kW")
+        values["timestep_h"] = _validate.positive(self.timestep_h, "timestep_h", unit="h")
+        values["batteries"] = _battery_table(self.batteries, members)
+        values["strict_positive_sharing"] = _validate.flag(self.strict_positive_sharing,
+                                                           "strict_positive_sharing")
+        values["total_share"] = _validate.flag(self.total_share, "total_share")
+        for key, value in values.items():
+            if isinstance(value, (pd.DataFrame, pd.Series)):
+                value.flags.allows_duplicate_labels = False
+            object.__setattr__(self, key, value)
+
+    @property
+    def n_steps(self) -> int:
+        """Number of steps."""
+        return self.load_kwh.shape[0]
+
+    @property
+    def n_members(self) -> int:
+        """Number of members."""
+        return self.load_kwh.shape[1]
+
+    @property
+    def members(self) -> pd.Index:
+        """Member labels."""
+        return self.load_kwh.columns
+
+    @property
+    def steps(self) -> pd.Index:
+        """Step labels."""
+        return self.load_kwh.index
+
+
+def _check_inputs(inputs) -> OperationInputs:
+    if not isinstance(inputs, OperationInputs):
+        raise TypeError(f"inputs: expected an OperationInputs, got {_validate.describe(inputs)}")
+    return inputs
+
+
+def _get(mapping, key, where=""):
+    """``mapping[key]`` of the ``data`` argument; ``where`` is the key path of ``mapping``."""
+    if not isinstance(mapping, Mapping):
+        raise TypeError(f"data: {where} must be a dict, got {_validate.describe(mapping)}")
+    if key not in mapping:
+        raise ValueError(f"data: {where + ' has ' if where else ''}no key {key!r}")
+    return mapping[key]
+
+
+def from_rec_op_inputs(data) -> OperationInputs:
+    """Read the nested input dict of ``rec_op_lem_prices`` (seed 004) without changing it.
+
+    Parameters
+    ----------
+    data : dict
+        Keys ``delta_t`` [h], ``horizon`` [h] (= steps x ``delta_t``), ``l_extra``
+        [EUR/kW], per-step lists ``l_grid``, ``l_lem``, ``l_market_buy``,
+        ``l_market_sell`` [EUR/kWh], ``strict_pos_coeffs`` and ``total_share_coeffs``
+        (bools), and ``meters``: a dict of meter name to a dict with per-step lists
+        ``e_c``, ``e_g`` [kWh], ``l_buy``, ``l_sell`` [EUR/kWh], ``max_p`` [kW] and
+        ``btm_storage`` (``None`` or a dict of one storage name to ``e_bn`` [kWh],
+        ``p_max`` [kW], ``eff_bc``, ``eff_bd`` [-], ``soc_min``, ``soc_max`` [**%**],
+        ``init_e`` [kWh], ``degradation_cost`` [EUR/kWh]). The dict is only read.
+
+    Returns
+    -------
+    OperationInputs
+        Members labelled by meter name, steps ``0 .. n_steps - 1``, SoC limits as
+        fractions.
+
+    Raises
+    ------
+    TypeError
+        If ``data`` or a nested entry is not a dict, or a value the wrong kind.
+    ValueError
+        If a key is missing, a list has the wrong length, ``horizon`` differs from the
+        number of steps times ``delta_t``, a meter has more than one battery, or a value
+        is out of its domain (messages start with ``data:`` and give the key path).
+
+    Examples
+    --------
+    >>> data = {"delta_t": 1.0, "horizon": 1.0, "l_extra": 10.0, "l_grid": [0.01],
+    ...         "l_lem": [0.1], "l_market_buy": [0.3], "l_market_sell": [0.0],
+    ...         "strict_pos_coeffs": True, "total_share_coeffs": False,
+    ...         "meters": {"m1": {"e_c": [1.0], "e_g": [0.0], "l_buy": [0.2],
+    ...                           "l_sell": [0.05], "max_p": 5.0, "btm_storage": None}}}
+    >>> from_rec_op_inputs(data).load_kwh
+    member   m1
+    step
+    0       1.0
+    """
+    if not isinstance(data, Mapping):
+        raise TypeError(f"data: expected a dict in rec_op_lem_prices' input format, got "
+                        f"{_validate.describe(data)}")
+    meters = _get(data, "meters")
+    if not isinstance(meters, Mapping) or not meters:
+        raise ValueError(f"data: 'meters' must be a non-empty dict of meters, got "
+                         f"{_validate.describe(meters)}")
+    timestep_h = _validate.positive(_get(data, "delta_t"), "data: delta_t", unit="h")
+    names = list(meters)
+
+    def per_step(source, key, where="", *, nonneg=False):
+        label = f"{where}.{key}" if where else key
+        return _validate.vector(_get(source, key, where), f"data: {label}", nonneg=nonneg)[0]
+
+    n_steps = per_step(meters[names[0]], "e_c", f"meters.{names[0]}").size
+    profiles = {key: [] for key in ("e_c", "e_g", "l_buy", "l_sell")}
+    contracted, battery_rows = [], {}
+    for name in names:
+        meter = meters[name]
+        where = f"meters.{name}"
+        for key, rows in profiles.items():
+            values = per_step(meter, key, where, nonneg=key in ("e_c", "e_g"))
+            if values.size != n_steps:
+                raise ValueError(f"data: {where}.{key}: expected {n_steps} values (as "
+                                 f"meters.{names[0]}.e_c), got {values.size}")
+            rows.append(values)
+        contracted.append(_validate.positive(_get(meter, "max_p", where),
+                                             f"data: {where}.max_p", unit="kW"))
+        storage = _get(meter, "btm_storage", where)
+        if storage is None:
+            continue
+        if not isinstance(storage, Mapping):
+            raise TypeError(f"data: {where}.btm_storage must be None or a dict of storages, "
+                            f"got {_validate.describe(storage)}")
+        if len(storage) > 1:
+            raise ValueError(f"data: {where}.btm_storage has {len(storage)} storages; one "
+                             "battery per meter is supported")
+        for label, spec in storage.items():
+            at = f"{where}.btm_storage.{label}"
+            value = {key: _validate.number(_get(spec, key, at), f"data: {at}.{key}")
+                     for key in ("e_bn", "p_max", "eff_bc", "eff_bd", "soc_min", "soc_max",
+                                 "init_e", "degradation_cost")}
+            battery_rows[name] = {
+                "capacity_kwh": value["e_bn"], "power_kw": value["p_max"],
+                "charge_efficiency": value["eff_bc"], "discharge_efficiency": value["eff_bd"],
+                "soc_min": value["soc_min"] / 100.0, "soc_max": value["soc_max"] / 100.0,
+                "initial_kwh": value["init_e"], "degradation_per_kwh": value["degradation_cost"],
+            }
+    horizon = _validate.positive(_get(data, "horizon"), "data: horizon", unit="h")
+    if not np.isclose(horizon, n_steps * timestep_h, rtol=1e-9, atol=0.0):
+        raise ValueError(f"data: horizon {horizon} h differs from {n_steps} steps x delta_t "
+                         f"{timestep_h} h")
+    prices = {}
+    for key in ("l_market_buy", "l_market_sell", "l_grid", "l_lem"):
+        prices[key] = per_step(data, key)
+        if prices[key].size != n_steps:
+            raise ValueError(f"data: {key}: expected {n_steps} values, got {prices[key].size}")
+    extra = _validate.nonnegative(_get(data, "l_extra"), "data: l_extra", unit="EUR/kW")
+    strict = _validate.flag(_get(data, "strict_pos_coeffs"), "data: strict_pos_coeffs")
+    total_share = _validate.flag(_get(data, "total_share_coeffs"), "data: total_share_coeffs")
+    batteries = None
+    if battery_rows:  # SoC limits in percent in the original's format, fractions here
+        batteries = pd.DataFrame.from_dict(battery_rows, orient="index")
+    try:
+        return OperationInputs(
+            load_kwh=pd.DataFrame(np.column_stack(profiles["e_c"]),
+                                  columns=pd.Index(names, name="member")),
+            pv_kwh=np.column_stack(profiles["e_g"]),
+            buy_per_kwh=np.column_stack(profiles["l_buy"]),
+            sell_per_kwh=np.column_stack(profiles["l_sell"]),
+            market_buy_per_kwh=prices["l_market_buy"],
+            market_sell_per_kwh=prices["l_market_sell"],
+            access_per_kwh=prices["l_grid"], lem_price_per_kwh=prices["l_lem"],
+            contracted_power_kw=np.asarray(contracted), extra_power_price_per_kw=extra,
+            timestep_h=timestep_h, batteries=batteries, strict_positive_sharing=strict,
+            total_share=total_share,
+        )
+    except (TypeError, ValueError) as err:  # only the batteries' cross-column checks remain
+        raise type(err)(f"data: {err}") from None
+
+
+# --------------------------------------------------------------------------- model
+
+
+@dataclass(frozen=True)
+class _Data:
+    """Arrays of one problem, steps on axis 0 and members on axis 1."""
+
+    load: np.ndarray
+    pv: np.ndarray
+    buy: np.ndarray
+    sell: np.ndarray
+    market_buy: np.ndarray
+    market_sell: np.ndarray
+    access: np.ndarray
+    lem: np.ndarray
+    power: np.ndarray
+    extra: float
+    dt: float
+    battery_members: np.ndarray  # positions of the members with a battery
+    bat: dict  # column -> array over battery_members
+    strict: bool
+    big_m: float
+
+
+def _data(inputs: OperationInputs, delivery: str, lem=None) -> _Data:
+    members = inputs.members
+    bat = inputs.batteries if delivery == "pre" else inputs.batteries.iloc[:0]
+    positions = np.asarray([members.get_loc(m) for m in bat.index], dtype=np.int64)
+    load = inputs.load_kwh.to_numpy()
+    pv = inputs.pv_kwh.to_numpy()
+    power = inputs.contracted_power_kw.to_numpy()
+    dt = inputs.timestep_h
+    with np.errstate(over="ignore", invalid="ignore"):
+        flows = float((load + pv).sum(axis=1).max() + (bat["power_kw"].sum() * dt))
+        big_m = 10.0 * float(power.max()) * dt + flows
+    if not big_m <= SOLVER_MAX_VALUE:
+        raise ValueError(
+            f"inputs: flows of up to {big_m:.3g} kWh per step (load, PV, contracted and "
+            f"battery power) exceed {SOLVER_MAX_VALUE:.0e}, beyond what LP solvers handle "
+            "reliably; rescale the inputs (for example to MWh)")
+    prices = [inputs.buy_per_kwh, inputs.sell_per_kwh, inputs.market_buy_per_kwh,
+              inputs.market_sell_per_kwh, inputs.access_per_kwh, inputs.lem_price_per_kwh,
+              inputs.extra_power_price_per_kw, bat["degradation_per_kwh"]]
+    if lem is not None and np.max(np.abs(lem)) > SOLVER_MAX_VALUE:
+        raise ValueError(f"lem_price_per_kwh: prices above {SOLVER_MAX_VALUE:.0e} per kWh are "
+                         "beyond what LP solvers handle reliably; rescale the currency unit")
+    largest = max(float(np.max(np.abs(np.asarray(p, dtype=np.float64)), initial=0.0))
+                  for p in prices)
+    if largest > SOLVER_MAX_VALUE:
+        raise ValueError(
+            f"inputs: prices of up to {largest:.3g} per kWh or kW exceed {SOLVER_MAX_VALUE:.0e}, "
+            "beyond what LP solvers handle reliably; rescale the currency unit")
+    return _Data(
+        load=load, pv=pv, buy=inputs.buy_per_kwh.to_numpy(),
+        sell=inputs.sell_per_kwh.to_numpy(),
+        market_buy=inputs.market_buy_per_kwh.to_numpy(),
+        market_sell=inputs.market_sell_per_kwh.to_numpy(),
+        access=inputs.access_per_kwh.to_numpy(),
+        lem=inputs.lem_price_per_kwh.to_numpy() if lem is None else lem,
+        power=power, extra=inputs.extra_power_price_per_kw, dt=dt,
+        battery_members=positions, bat={c: bat[c].to_numpy() for c in BATTERY_COLUMNS},
+        strict=inputs.strict_positive_sharing, big_m=big_m,
+    )
+
+
+def _pairs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """(column, step) pairs where ``mask`` (steps x columns) is true."""
+    steps, cols = np.nonzero(mask)
+    return sorted(zip(cols.tolist(), steps.tolist(), strict=True))
+
+
+def _build(d: _Data, *, pool: bool, import_binaries: np.ndarray, battery_binaries: np.ndarray,
+           shared_binaries: bool, no_loss_bound: np.ndarray | None, name: str,
+           compact: bool = False):
+    """The pyomo model; ``*_binaries`` are (steps x members / batteries) masks.
+
+    ``compact`` (the reduced formulation) replaces the retail and market channels by one
+    import at the cheaper and one export at the better price (the channels differ only in
+    price, so this is exact; :func:`_flows` splits them back, ties to the retailer), and a
+    member's pool purchase and sale by their difference ``pool_net`` (every constraint and
+    cost depends on the difference only).
+    """
+    from lectoolkit.solvers import _import_pyomo
+
+    pyo = _import_pyomo()
+    n_steps, n_members = d.load.shape
+    big_m = d.big_m
+    m = pyo.ConcreteModel(name=name)
+    m.members = pyo.RangeSet(0, n_members - 1)
+    m.steps = pyo.RangeSet(0, n_steps - 1)
+    m.batteries = pyo.Set(initialize=range(d.battery_members.size), ordered=True)
+    flow = {"within": pyo.NonNegativeReals, "bounds": (0.0, big_m)}
+    if compact:
+        m.grid_import = pyo.Var(m.members, m.steps, **flow)
+        m.grid_export = pyo.Var(m.members, m.steps, **flow)
+        buy = np.minimum(d.buy, d.market_buy[:, None])
+        sell = np.maximum(d.sell, d.market_sell[:, None])
+
+        def imports(n, t):
+            return m.grid_import[n, t]
+
+        def exports(n, t):
+            return m.grid_export[n, t]
+
+        def grid_cost(n, t):
+            return float(buy[t, n]) * m.grid_import[n, t] - float(sell[t, n]) * m.grid_export[n, t]
+    else:
+        m.import_retail = pyo.Var(m.members, m.steps, **flow)
+        m.import_market = pyo.Var(m.members, m.steps, **flow)
+        m.export_retail = pyo.Var(m.members, m.steps, **flow)
+        m.export_market = pyo.Var(m.members, m.steps, **flow)
+
+        def imports(n, t):
+            return m.import_retail[n, t] + m.import_market[n, t]
+
+        def exports(n, t):
+            return m.export_retail[n, t] + m.export_market[n, t]
+
+        def grid_cost(n, t):
+            return (float(d.buy[t, n]) * m.import_retail[n, t]
+                    + float(d.market_buy[t]) * m.import_market[n, t]
+                    - float(d.sell[t, n]) * m.export_retail[n, t]
+                    - float(d.market_sell[t]) * m.export_market[n, t])
+    bat = d.bat
+    limit = bat["power_kw"] * d.dt
+    # Excess power [kW] is a decision only for members with a battery (the others' net flow
+    # and excess are constants) and, in the compact form, only at steps where the battery
+    # can push the net flow beyond the contracted power (elsewhere it is 0).
+    fixed_excess = _fixed_excess(d)
+    owner = d.battery_members
+    can_exceed = np.ones((n_steps, owner.size), dtype=bool)
+    if compact:
+        base = (d.load - d.pv)[:, owner]
+        reach = np.maximum(np.abs(base + limit), np.abs(base - limit))
+        can_exceed = reach > d.power[owner] * d.dt
+    m.power_pairs = pyo.Set(initialize=_pairs(can_exceed), dimen=2, ordered=True)
+    m.excess = pyo.Var(m.power_pairs, within=pyo.NonNegativeReals)
+    m.charge = pyo.Var(m.batteries, m.steps, within=pyo.NonNegativeReals,
+                       bounds=lambda _, b, t: (0.0, limit[b]))
+    m.discharge = pyo.Var(m.batteries, m.steps, within=pyo.NonNegativeReals,
+                          bounds=lambda _, b, t: (0.0, limit[b]))
+    low = bat["soc_min"] * bat["capacity_kwh"]
+    high = bat["soc_max"] * bat["capacity_kwh"]
+    m.stored = pyo.Var(m.batteries, m.steps, bounds=lambda _, b, t: (low[b], high[b]))
+
+    def pool_net(n, t):
+        """Pool purchase minus pool sale [kWh]."""
+        if not pool:
+            return 0.0
+        if compact:
+            return m.pool_net[n, t]
+        return m.pool_purchase[n, t] - m.pool_sale[n, t]
+
+    if pool:
+        if compact:
+            m.pool_net = pyo.Var(m.members, m.steps, bounds=(-big_m, big_m))
+        else:
+            m.pool_purchase = pyo.Var(m.members, m.steps, **flow)
+            m.pool_sale = pyo.Var(m.members, m.steps, **flow)
+        m.shared = pyo.Var(m.members, m.steps, within=pyo.NonNegativeReals)
+    battery_of = {int(n): b for b, n in enumerate(d.battery_members)}
+
+    def net(n, t):
+        """The meter's net flow load - pv + charge - discharge [kWh]."""
+        base = float(d.load[t, n] - d.pv[t, n])
+        b = battery_of.get(n)
+        return base if b is None else base + m.charge[b, t] - m.discharge[b, t]
+
+    m.grid_balance = pyo.Constraint(m.members, m.steps, rule=lambda _, n, t: (
+        imports(n, t) - exports(n, t) + pool_net(n, t) == net(n, t)))
+    m.power_import = pyo.Constraint(m.power_pairs, rule=lambda _, b, t: (
+        net(int(owner[b]), t) <= d.dt * (float(d.power[owner[b]]) + m.excess[b, t])))
+    m.power_export = pyo.Constraint(m.power_pairs, rule=lambda _, b, t: (
+        -net(int(owner[b]), t) <= d.dt * (float(d.power[owner[b]]) + m.excess[b, t])))
+    m.import_pairs = pyo.Set(initialize=_pairs(import_binaries), dimen=2, ordered=True)
+    m.import_on = pyo.Var(m.import_pairs, within=pyo.Binary)
+    m.import_exclusive = pyo.Constraint(m.import_pairs, rule=lambda _, n, t: (
+        imports(n, t) <= big_m * m.import_on[n, t]))
+    m.export_exclusive = pyo.Constraint(m.import_pairs, rule=lambda _, n, t: (
+        exports(n, t) <= big_m * (1 - m.import_on[n, t])))
+    eff_c, eff_d, initial = bat["charge_efficiency"], bat["discharge_efficiency"], \
+        bat["initial_kwh"]
+    m.storage_balance = pyo.Constraint(m.batteries, m.steps, rule=lambda _, b, t: (
+        m.stored[b, t] == (m.stored[b, t - 1] if t > 0 else float(initial[b]))
+        + float(eff_c[b]) * m.charge[b, t] - m.discharge[b, t] / float(eff_d[b])))
+    m.battery_pairs = pyo.Set(initialize=_pairs(battery_binaries), dimen=2, ordered=True)
+    m.charge_on = pyo.Var(m.battery_pairs, within=pyo.Binary)
+    m.charge_exclusive = pyo.Constraint(m.battery_pairs, rule=lambda _, b, t: (
+        m.charge[b, t] <= float(limit[b]) * m.charge_on[b, t]))
+    m.discharge_exclusive = pyo.Constraint(m.battery_pairs, rule=lambda _, b, t: (
+        m.discharge[b, t] <= float(limit[b]) * (1 - m.charge_on[b, t])))
+    degradation = bat["degradation_per_kwh"]
+
+    def stage1_cost(n, t):
+        cost = grid_cost(n, t)
+        b = battery_of.get(n)
+        if b is None:
+            return cost + d.extra * float(fixed_excess[t, n])
+        if can_exceed[t, b]:
+            cost += d.extra * m.excess[b, t]
+        if degradation[b] != 0.0:
+            cost += float(degradation[b]) * m.discharge[b, t]
+        return cost
+
+    total = sum(stage1_cost(n, t) for n in range(n_members) for t in range(n_steps))
+    if pool:
+        total += sum(float(d.access[t]) * m.shared[n, t]
+                     for n in range(n_members) for t in range(n_steps))
+        _build_pool(pyo, m, d, shared_binaries, net, pool_net, exports)
+        if no_loss_bound is not None:
+            m.no_loss = pyo.Constraint(m.members, rule=lambda _, n: sum(
+                stage1_cost(n, t) + float(d.access[t]) * m.shared[n, t]
+                + float(d.lem[t]) * pool_net(n, t)
+                for t in range(n_steps)) <= float(no_loss_bound[n]))
+    m.objective = pyo.Objective(expr=total, sense=pyo.minimize)
+    return m
+
+
+def _build_pool(pyo, m, d: _Data, shared_binaries: bool, net, pool_net, exports) -> None:
+    """Pool balance, shared energy and strictly positive sharing."""
+    big_m = d.big_m
+    n_steps, n_members = d.load.shape
+    m.pool_shift = pyo.Param(m.steps, mutable=True, initialize=0.0)  # [kWh], for dual_prices
+    m.pool_balance = pyo.Constraint(m.steps, rule=lambda _, t: (
+        -sum(pool_net(n, t) for n in range(n_members)) == m.pool_shift[t]))
+    low = np.zeros((n_steps, n_members), dtype=bool)
+    low[d.access >= 0, :] = True
+
+    if shared_binaries:
+        m.shared_pairs = pyo.Set(initialize=_pairs(low), dimen=2, ordered=True)
+        m.shared_pick = pyo.Var(m.shared_pairs, within=pyo.Binary)
+        m.shared_meter_lower = pyo.Constraint(m.shared_pairs, rule=lambda _, n, t: (
+            m.shared[n, t] >= net(n, t) - 2 * big_m * m.shared_pick[n, t]))
+        m.shared_pool_lower = pyo.Constraint(m.shared_pairs, rule=lambda _, n, t: (
+            m.shared[n, t] >= pool_net(n, t) - 2 * big_m * (1 - m.shared_pick[n, t])))
+    else:
+        m.shared_pairs = pyo.Set(initialize=_pairs(low), dimen=2, ordered=True)
+        m.shared_lower = pyo.Constraint(m.shared_pairs, rule=lambda _, n, t: (
+            m.shared[n, t] >= pool_net(n, t) - exports(n, t)))
+    m.upper_pairs = pyo.Set(initialize=_pairs(~low), dimen=2, ordered=True)
+    m.shared_meter_on = pyo.Var(m.upper_pairs, within=pyo.Binary)
+    m.shared_pool_on = pyo.Var(m.upper_pairs, within=pyo.Binary)
+    m.shared_meter_upper = pyo.Constraint(m.upper_pairs, rule=lambda _, n, t: (
+        m.shared[n, t] <= net(n, t) + 2 * big_m * (1 - m.shared_meter_on[n, t])))
+    m.shared_meter_sign = pyo.Constraint(m.upper_pairs, rule=lambda _, n, t: (
+        m.shared[n, t] <= big_m * m.shared_meter_on[n, t]))
+    m.shared_pool_upper = pyo.Constraint(m.upper_pairs, rule=lambda _, n, t: (
+        m.shared[n, t] <= pool_net(n, t) + 2 * big_m * (1 - m.shared_pool_on[n, t])))
+    m.shared_pool_sign = pyo.Constraint(m.upper_pairs, rule=lambda _, n, t: (
+        m.shared[n, t] <= big_m * m.shared_pool_on[n, t]))
+    if d.strict:
+        m.strict_sharing = pyo.Constraint(m.import_pairs, rule=lambda _, n, t: (
+            -pool_net(n, t) <= big_m * (1 - m.import_on[n, t])))
+
+
+# --------------------------------------------------------------------------- solution
+
+
+def _values(var, shape) -> np.ndarray:
+    """Values of a pyomo Var indexed (column, step) as a (steps x columns) array."""
+    n_cols, n_steps = shape[1], shape[0]
+    if n_cols == 0:
+        return np.zeros(shape)
+    raw = np.fromiter((0.0 if v.value is None else v.value for v in var.values()),
+                      dtype=np.float64, count=n_cols * n_steps)
+    return raw.reshape(n_cols, n_steps).T.copy()
+
+
+def _flows(model, d: _Data, pool: bool) -> dict[str, np.ndarray]:
+    shape = d.load.shape
+    bshape = (shape[0], d.battery_members.size)
+    if hasattr(model, "grid_import"):  # compact: split back, ties to the retailer
+        imports = _values(model.grid_import, shape)
+        exports = _values(model.grid_export, shape)
+        market_buy = d.market_buy[:, None] < d.buy
+        market_sell = d.market_sell[:, None] > d.sell
+        flows = {"import_retail": np.where(market_buy, 0.0, imports),
+                 "import_market": np.where(market_buy, imports, 0.0),
+                 "export_retail": np.where(market_sell, 0.0, exports),
+                 "export_market": np.where(market_sell, exports, 0.0)}
+    else:
+        flows = {key: _values(getattr(model, key), shape) for key in (
+            "import_retail", "import_market", "export_retail", "export_market")}
+    if pool and hasattr(model, "pool_net"):
+        pool_net = _values(model.pool_net, shape)
+        flows["pool_purchase"] = np.maximum(pool_net, 0.0)
+        flows["pool_sale"] = np.maximum(-pool_net, 0.0)
+    else:
+        for key in ("pool_purchase", "pool_sale"):
+            flows[key] = _values(getattr(model, key), shape) if pool else np.zeros(shape)
+    flows["shared"] = _values(model.shared, shape) if pool else np.zeros(shape)
+    for key in ("charge", "discharge", "stored"):
+        flows[key] = _values(getattr(model, key), bshape)
+    flows["net"] = d.load - d.pv + _battery_on_members(d, flows["charge"] - flows["discharge"])
+    flows["excess"] = _fixed_excess(d)
+    excess = np.zeros(bshape)
+    for (b, t), var in model.excess.items():
+        excess[t, b] = 0.0 if var.value is None else var.value
+    flows["excess"][:, d.battery_members] = excess
+    return flows
+
+
+def _fixed_excess(d: _Data) -> np.ndarray:
+    """Excess power of the net flows without batteries [kW] (steps x members)."""
+    return np.maximum(np.abs(d.load - d.pv) / d.dt - d.power[None, :], 0.0)
+
+
+def _battery_on_members(d: _Data, values: np.ndarray) -> np.ndarray:
+    out = np.zeros(d.load.shape)
+    out[:, d.battery_members] = values
+    return out
+
+
+def _stage1_costs(d: _Data, f) -> np.ndarray:
+    """Per step and member: energy, excess power and degradation costs [EUR]."""
+    degradation = _battery_on_members(d, f["discharge"] * d.bat["degradation_per_kwh"])
+    return (f["import_retail"] * d.buy + f["import_market"] * d.market_buy[:, None]
+            - f["export_retail"] * d.sell - f["export_market"] * d.market_sell[:, None]
+            + f["excess"] * d.extra + degradation)
+
+
+def _costs(d: _Data, f) -> tuple[float, np.ndarray, np.ndarray]:
+    """(community cost, stage-1 cost per member, member cost with pool terms) [EUR]."""
+    stage1 = _stage1_costs(d, f)
+    access = f["shared"] * d.access[:, None]
+    transfers = (f["pool_purchase"] - f["pool_sale"]) * d.lem[:, None]
+    community = float((stage1 + access).sum())
+    return community, stage1.sum(axis=0), (stage1 + access + transfers).sum(axis=0)
+
+
+def _repair(d: _Data, f) -> tuple[dict, np.ndarray]:
+    """Net simultaneous import and export; recompute the shared energy exactly.
+
+    Returns the repaired flows and the cost change per (step, member) [EUR] (<= 0 where
+    the reduced formulation's exactness condition holds).
+    """
+    f = {key: value.copy() for key, value in f.items()}
+    before = _stage1_costs(d, f) + f["shared"] * d.access[:, None]
+    overlap = np.minimum(f["import_retail"] + f["import_market"],
+                         f["export_retail"] + f["export_market"])
+    market_first = d.market_buy[:, None] > d.buy  # reduce the dearer import first
+    for first, second, cut in (("import_market", "import_retail", market_first),
+                               ("export_market", "export_retail", d.market_sell[:, None] < d.sell)):
+        a = np.where(cut, f[first], f[second])
+        b = np.where(cut, f[second], f[first])
+        take_a = np.minimum(a, overlap)
+        take_b = overlap - take_a
+        f[first] = np.where(cut, a - take_a, b - take_b)
+        f[second] = np.where(cut, b - take_b, a - take_a)
+    f["shared"] = np.minimum(np.maximum(f["net"], 0.0),
+                             np.maximum(f["pool_purchase"] - f["pool_sale"], 0.0))
+    after = _stage1_costs(d, f) + f["shared"] * d.access[:, None]
+    return f, after - before
+
+
+def _violations(d: _Data, f, *, pool: bool, no_loss_bound) -> tuple[dict, np.ndarray, np.ndarray,
+                                                                     np.ndarray]:
+    """Check flows against every constraint of the full formulation.
+
+    Returns ``(worst violation per constraint family, failing (step, member) mask for
+    import binaries, failing (step, battery) mask for battery binaries, failing members
+    of the no-loss bound)``.
+    """
+    tol = _CHECK_TOL
+    worst = {}
+    imports = f["import_retail"] + f["import_market"]
+    exports = f["export_retail"] + f["export_market"]
+    pool_net = f["pool_purchase"] - f["pool_sale"]
+    battery = _battery_on_members(d, f["charge"] - f["discharge"])
+    worst["grid_balance"] = np.abs(f["net"] - imports + exports - pool_net)
+    worst["meter_balance"] = np.abs(f["net"] - (d.load - d.pv + battery))
+    power = d.dt * (d.power[None, :] + f["excess"])
+    worst["power_limit"] = np.maximum(np.abs(f["net"]) - power, 0.0)
+    worst["flow_bounds"] = np.maximum.reduce([
+        np.maximum(-f[k], f[k] - d.big_m) for k in (
+            "import_retail", "import_market", "export_retail", "export_market",
+            "pool_purchase", "pool_sale")] + [np.maximum(-f["excess"], -f["shared"])])
+    exclusive = np.minimum(imports, exports)
+    worst["import_exclusive"] = exclusive
+    failing_imports = exclusive > tol
+    if pool:
+        worst["pool_balance"] = np.abs(f["pool_sale"].sum(axis=1) - f["pool_purchase"].sum(axis=1))
+        exact = np.minimum(np.maximum(f["net"], 0.0), np.maximum(pool_net, 0.0))
+        worst["shared_definition"] = np.abs(f["shared"] - exact)
+        if d.strict:
+            strict = np.where(imports > tol, np.maximum(-pool_net, 0.0), 0.0)
+            worst["strict_sharing"] = strict
+            failing_imports |= strict > tol
+    limit = d.bat["power_kw"] * d.dt
+    low = d.bat["soc_min"] * d.bat["capacity_kwh"]
+    high = d.bat["soc_max"] * d.bat["capacity_kwh"]
+    previous = np.vstack([d.bat["initial_kwh"][None, :], f["stored"][:-1]])
+    worst["storage_balance"] = np.abs(
+        f["stored"] - previous - d.bat["charge_efficiency"] * f["charge"]
+        + f["discharge"] / d.bat["discharge_efficiency"])
+    worst["battery_bounds"] = np.maximum.reduce([
+        -f["charge"], -f["discharge"], f["charge"] - limit, f["discharge"] - limit,
+        low - f["stored"], f["stored"] - high]) if f["stored"].size else np.zeros(0)
+    battery_overlap = np.minimum(f["charge"], f["discharge"])
+    worst["battery_exclusive"] = battery_overlap
+    failing_members = np.zeros(d.load.shape[1], dtype=bool)
+    if no_loss_bound is not None:
+        member = _costs(d, f)[2]
+        excess = member - no_loss_bound
+        worst["no_loss"] = np.maximum(excess, 0.0)
+        failing_members = excess > tol
+    summary = {key: float(np.max(value, initial=0.0)) for key, value in worst.items()}
+    return summary, failing_imports, battery_overlap > tol, failing_members
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True, eq=False)
+class OperationResult:
+    """Outcome of :func:`run_individual` or :func:`run_collective`.
+
+    Attributes
+    ----------
+    objective : float
+        Community cost: the sum of the members' energy, excess-power and degradation
+        costs plus the access tariff on shared energy (pool transfers cancel) [EUR].
+    member_costs : pandas.Series
+        Cost of each member including pool transfers at the LEM price [EUR].
+    individual_costs : pandas.Series
+        Each member's optimal cost alone (stage 1) [EUR].
+    dispatch : pandas.DataFrame
+        One row per (step, member), columns :data:`DISPATCH_COLUMNS`: energies [kWh],
+        ``excess_kw`` [kW]; members without a battery have zero charge, discharge and
+        stored energy.
+    status : str
+        ``"optimal"``: the solver proved optimality within ``mip_gap`` (and the reduced
+        formulation's solution passed the full model's check); closed forms are exact.
+    mip_gap : float
+        Relative optimality gap within which ``objective`` is proven: the requested
+        tolerance, 0 for closed forms [-]. An upper bound: a model without binaries (the
+        usual reduced formulation) is solved exactly.
+    solver, solver_version : str
+        Solver used (``"none"`` and ``""`` for closed forms).
+    n_binaries : int
+        Binaries of the last model solved.
+    n_solves : int
+        Models solved (more than one when the reduced formulation added binaries back).
+    build_time_s, solve_time_s : float
+        Time spent building the pyomo models and in the solver calls [s].
+    check : dict
+        Worst violation of each constraint family of the full formulation by the reported
+        dispatch [kWh or EUR] (empty for closed forms).
+    """
+
+    objective: float
+    member_costs: pd.Series
+    individual_costs: pd.Series
+    dispatch: pd.DataFrame
+    status: str
+    mip_gap: float
+    solver: str
+    solver_version: str
+    n_binaries: int = 0
+    n_solves: int = 0
+    build_time_s: float = 0.0
+    solve_time_s: float = 0.0
+    check: dict = field(default_factory=dict)
+
+
+def _dispatch(inputs: OperationInputs, d: _Data, f) -> pd.DataFrame:
+    columns = {
+        "import_retail_kwh": f["import_retail"], "import_market_kwh": f["import_market"],
+        "export_retail_kwh": f["export_retail"], "export_market_kwh": f["export_market"],
+        "pool_purchase_kwh": f["pool_purchase"], "pool_sale_kwh": f["pool_sale"],
+        "shared_kwh": f["shared"], "net_kwh": f["net"], "excess_kw": f["excess"],
+        "charge_kwh": _battery_on_members(d, f["charge"]),
+        "discharge_kwh": _battery_on_members(d, f["discharge"]),
+        "stored_kwh": _battery_on_members(d, f["stored"]),
+    }
+    index = pd.MultiIndex.from_product([inputs.steps, inputs.members])
+    return pd.DataFrame({k: np.asarray(v, dtype=np.float64).ravel() for k, v in columns.items()},
+                        index=index)
+
+
+def _post_individual_flows(d: _Data) -> dict[str, np.ndarray]:
+    """The closed form of the post-delivery individual cost (SPEC §4)."""
+    net = d.load - d.pv
+    imports = np.maximum(net, 0.0)
+    exports = np.maximum(-net, 0.0)
+    market_buy = d.market_buy[:, None] < d.buy  # ties go to the retailer
+    market_sell = d.market_sell[:, None] > d.sell
+    zeros = np.zeros_like(net)
+    empty = np.zeros((net.shape[0], 0))
+    return {
+        "import_retail": np.where(market_buy, 0.0, imports),
+        "import_market": np.where(market_buy, imports, 0.0),
+        "export_retail": np.where(market_sell, 0.0, exports),
+        "export_market": np.where(market_sell, exports, 0.0),
+        "net": net, "excess": _fixed_excess(d),
+        "pool_purchase": zeros, "pool_sale": zeros.copy(), "shared": zeros.copy(),
+        "charge": empty, "discharge": empty, "stored": empty,
+    }
+
+
+def _solve_problem(inputs, d: _Data, *, pool, no_loss_bound, formulation, solver,
+                   time_limit_s, mip_gap):
+    """Build, solve, check and (reduced formulation) add binaries back until proven."""
+    n_steps, n_members = d.load.shape
+    n_batteries = d.battery_members.size
+    full = formulation == "full"
+    if full:
+        import_binaries = np.ones((n_steps, n_members), dtype=bool)
+    else:
+        margin = (np.minimum(d.buy, d.market_buy[:, None])
+                  - np.maximum(d.sell, d.market_sell[:, None]))
+        need = np.maximum(d.access, 0.0) if pool else np.zeros(n_steps)
+        import_binaries = margin < need[:, None]
+    battery_binaries = np.full((n_steps, n_batteries), full)
+    options = {_GAP_OPTION[solver]: mip_gap}
+    build_s = solve_s = 0.0
+    n_solves = 0
+    while True:
+        start = time.perf_counter()
+        model = _build(d, pool=pool, import_binaries=import_binaries,
+                       battery_binaries=battery_binaries, shared_binaries=full,
+                       no_loss_bound=no_loss_bound,
+                       name="rec_collective_pool" if pool else "rec_individual",
+                       compact=formulation == "reduced")
+        build_s += time.perf_counter() - start
+        start = time.perf_counter()
+        result = solve(model, solver, time_limit_s=time_limit_s, options=options)
+        solve_s += time.perf_counter() - start
+        n_solves += 1
+        flows, delta = _repair(d, _flows(model, d, pool))
+        worst, failing_imports, failing_batteries, failing_members = _violations(
+            d, flows, pool=pool, no_loss_bound=no_loss_bound)
+        community = _costs(d, flows)[0]
+        tol = _CHECK_TOL * max(1.0, abs(result.objective))
+        if max(worst.values()) <= _CHECK_TOL and community <= result.objective + tol:
+            n_binaries = (int(import_binaries.sum()) + int(battery_binaries.sum())
+                          + (n_steps * n_members if pool and full else 0)
+                          + (2 * n_members * int((d.access < 0).sum()) if pool else 0))
+            return flows, worst, result, n_binaries, n_solves, build_s, solve_s, model
+        if full:
+            raise SolverError(
+                f"solver {solver!r} returned a solution of {model.name!r} that violates its "
+                f"constraints beyond {_CHECK_TOL} (worst: {max(worst, key=worst.get)}); "
+                "rescale the inputs or tighten the solver's tolerances",
+                solver, "numerical")
+        new_imports = (failing_imports | (delta > _CHECK_TOL)) & ~import_binaries
+        new_batteries = failing_batteries & ~battery_binaries
+        new_imports[:, failing_members] = True
+        new_batteries[:, np.isin(d.battery_members, np.flatnonzero(failing_members))] = True
+        if not (new_imports & ~import_binaries).any() and not (
+                new_batteries & ~battery_binaries).any():
+            full = True
+            import_binaries[:] = True
+            battery_binaries[:] = True
+            continue
+        import_binaries |= new_imports
+        battery_binaries |= new_batteries
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def _check_common(inputs, delivery):
+    inputs = _check_inputs(inputs)
+    delivery = _validate.choice(delivery, "delivery", ("pre", "post"))
+    return inputs, delivery
+
+
+def _check_solver_args(solver, time_limit_s, mip_gap):
+    name = resolve_solver(solver)
+    if time_limit_s is not None:
+        time_limit_s = _validate.positive(time_limit_s, "time_limit_s", unit="s")
+    mip_gap = _validate.number(mip_gap, "mip_gap", unit="-", minimum=0.0, below=1.0)
+    return name, time_limit_s, mip_gap
+
+
+def _lem_prices(inputs, lem_price_per_kwh):
+    if lem_price_per_kwh is None:
+        return inputs.lem_price_per_kwh.to_numpy()
+    labelled = isinstance(lem_price_per_kwh, pd.Series)
+    return _labelled_vector(lem_price_per_kwh, "lem_price_per_kwh", inputs.steps, labelled,
+                            "step", unit="EUR/kWh").to_numpy()
+
+
+def build_individual_model(inputs: OperationInputs, *, delivery: str = "pre"):
+    """The original's stage-1 MILP of every member, in one pyomo model.
+
+    The members are independent: the model is the sum of their individual problems
+    (SPEC §4, stage 1), with all the original's binaries. Solve it with
+    :func:`lectoolkit.solvers.solve` and read it with :func:`extract_dispatch`.
+
+    Parameters
+    ----------
+    inputs : OperationInputs
+        The community's horizon.
+    delivery : {"pre", "post"}
+        ``"pre"``: batteries are scheduled; ``"post"``: metered data, no battery.
+
+    Returns
+    -------
+    pyomo.environ.ConcreteModel
+        Variables ``import_retail``, ``import_market``, ``export_retail``,
+        ``export_market`` (member, step), ``charge``, ``discharge``, ``stored``,
+        ``excess`` (battery, step: the excess power of members without a battery is fixed
+        by their net flow), binaries ``import_on``, ``charge_on``; constraint families
+        ``grid_balance`` (member, step), ``power_import``, ``power_export`` (battery,
+        step),
+        ``import_exclusive``, ``export_exclusive``, ``storage_balance``,
+        ``charge_exclusive``, ``discharge_exclusive``; objective ``objective`` [EUR].
+
+    Raises
+    ------
+    TypeError
+        If ``inputs`` is not an :class:`OperationInputs` or ``delivery`` not a string.
+    ValueError
+        If ``delivery`` is not ``"pre"`` or ``"post"``.
+
+    Examples
+    --------
+    >>> from lectoolkit.solvers import solve
+    >>> inputs = OperationInputs(
+    ...     load_kwh=[[1.0]], pv_kwh=[[0.0]], buy_per_kwh=[[0.2]], sell_per_kwh=[[0.05]],
+    ...     market_buy_per_kwh=[0.3], market_sell_per_kwh=[0.0], access_per_kwh=[0.01],
+    ...     lem_price_per_kwh=[0.1], contracted_power_kw=[5.0],
+    ...     extra_power_price_per_kw=10.0, timestep_h=1.0)
+    >>> round(solve(build_individual_model(inputs)).objective, 6)
+    0.2
+    """
+    inputs, delivery = _check_common(inputs, delivery)
+    d = _data(inputs, delivery)
+    model = _build(d, pool=False, import_binaries=np.ones(d.load.shape, dtype=bool),
+                   battery_binaries=np.ones((d.load.shape[0], d.battery_members.size), dtype=bool),
+                   shared_binaries=True, no_loss_bound=None, name="rec_individual")
+    model._lectoolkit = (inputs, d, False)
+    return model
+
+
+def build_collective_model(inputs: OperationInputs, *, delivery: str = "pre",
+                           no_loss_bound_eur=None, lem_price_per_kwh=None):
+    """The original's stage-2 pool MILP (single- or two-stage), with all its binaries.
+
+    Parameters
+    ----------
+    inputs : OperationInputs
+        The community's horizon.
+    delivery : {"pre", "post"}
+        ``"pre"``: batteries are scheduled; ``"post"``: metered data, no battery.
+    no_loss_bound_eur : Series or array, shape (n_members,), optional
+        Two-stage form: each member's cost with pool transfers at the LEM price is at most
+        this bound [EUR] (finite; usually its stage-1 cost). ``None``: single stage.
+    lem_price_per_kwh : Series or array, shape (n_steps,), optional
+        LEM price of the no-loss bound [EUR/kWh]; default ``inputs.lem_price_per_kwh``.
+
+    Returns
+    -------
+    pyomo.environ.ConcreteModel
+        The variables and constraint families of :func:`build_individual_model` plus
+        ``pool_purchase``, ``pool_sale``, ``shared`` (member, step), ``pool_balance``
+        (step; its dual is the LEM dual price), ``shared_meter_lower``,
+        ``shared_pool_lower`` (binary ``shared_pick``; steps with a negative access
+        tariff: ``shared_meter_upper``, ``shared_meter_sign``, ``shared_pool_upper``,
+        ``shared_pool_sign``), ``strict_sharing`` and ``no_loss`` (member).
+
+    Raises
+    ------
+    TypeError
+        If an argument is the wrong kind of object.
+    ValueError
+        If ``delivery`` is unknown or a vector is not finite, has the wrong length or
+        labels differing from ``inputs``'.
+    NotImplementedError
+        If ``inputs.total_share`` is set (the total-share rules are not modelled yet).
+
+    Examples
+    --------
+    >>> from lectoolkit.solvers import solve
+    >>> inputs = OperationInputs(
+    ...     load_kwh=[[1.0, 0.0]], pv_kwh=[[0.0, 1.0]], buy_per_kwh=[[0.2, 0.2]],
+    ...     sell_per_kwh=[[0.05, 0.05]], market_buy_per_kwh=[0.3],
+    ...     market_sell_per_kwh=[0.0], access_per_kwh=[0.01], lem_price_per_kwh=[0.1],
+    ...     contracted_power_kw=[5.0, 5.0], extra_power_price_per_kw=10.0, timestep_h=1.0)
+    >>> round(solve(build_collective_model(inputs)).objective, 6)
+    0.01
+    """
+    inputs, delivery = _check_common(inputs, delivery)
+    lem = _lem_prices(inputs, lem_price_per_kwh)
+    bound = None
+    if no_loss_bound_eur is not None:
+        labelled = isinstance(no_loss_bound_eur, pd.Series)
+        bound = _labelled_vector(no_loss_bound_eur, "no_loss_bound_eur", inputs.members,
+                                 labelled, "member", unit="EUR").to_numpy()
+    _refuse_total_share(inputs)
+    d = _data(inputs, delivery, lem)
+    model = _build(d, pool=True, import_binaries=np.ones(d.load.shape, dtype=bool),
+                   battery_binaries=np.ones((d.load.shape[0], d.battery_members.size), dtype=bool),
+                   shared_binaries=True, no_loss_bound=bound, name="rec_collective_pool")
+    model._lectoolkit = (inputs, d, True)
+    return model
+
+
+def _refuse_total_share(inputs):
+    if inputs.total_share:
+        raise NotImplementedError(
+            "inputs: total_share=True (the original's total-share rules) is not modelled yet")
+
+
+def extract_dispatch(model) -> pd.DataFrame:
+    """The dispatch of a solved model of this module's builders.
+
+    Reads a model of :func:`build_individual_model` or :func:`build_collective_model`.
+
+    Parameters
+    ----------
+    model : pyomo.environ.ConcreteModel
+        Built by this module and solved (values loaded).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (step, member), columns :data:`DISPATCH_COLUMNS` [kWh; ``excess_kw``
+        in kW]. The shared energy is recomputed from its definition
+        ``min(max(net, 0), max(purchase - sale, 0))``.
+
+    Raises
+    ------
+    TypeError
+        If ``model`` was not built by this module.
+    ValueError
+        If ``model`` has not been solved.
+
+    Examples
+    --------
+    >>> from lectoolkit.solvers import solve
+    >>> inputs = OperationInputs(
+    ...     load_kwh=[[1.0]], pv_kwh=[[0.0]], buy_per_kwh=[[0.2]], sell_per_kwh=[[0.05]],
+    ...     market_buy_per_kwh=[0.3], market_sell_per_kwh=[0.0], access_per_kwh=[0.01],
+    ...     lem_price_per_kwh=[0.1], contracted_power_kw=[5.0],
+    ...     extra_power_price_per_kw=10.0, timestep_h=1.0)
+    >>> model = build_individual_model(inputs)
+    >>> _ = solve(model)
+    >>> extract_dispatch(model)["import_retail_kwh"].tolist()
+    [1.0]
+    """
+    info = getattr(model, "_lectoolkit", None)
+    if info is None:
+        raise TypeError(f"model: expected a model of build_individual_model or "
+                        f"build_collective_model, got {_validate.describe(model)}")
+    inputs, d, pool = info
+    if any(v.value is None for v in model.import_retail.values()):
+        raise ValueError(f"model: {model.name!r} has not been solved (no values loaded)")
+    flows = _flows(model, d, pool)
+    flows["shared"] = np.minimum(np.maximum(flows["net"], 0.0),
+                                 np.maximum(flows["pool_purchase"] - flows["pool_sale"], 0.0))
+    return _dispatch(inputs, d, flows)
+
+
+def _individual(inputs, delivery, solver, time_limit_s, mip_gap, formulation):
+    d = _data(inputs, delivery)
+    if delivery == "post":
+        flows = _post_individual_flows(d)
+        costs = _costs(d, flows)
+        return OperationResult(
+            objective=costs[0], member_costs=pd.Series(costs[1], index=inputs.members),
+            individual_costs=pd.Series(costs[1], index=inputs.members),
+            dispatch=_dispatch(inputs, d, flows), status="optimal", mip_gap=0.0,
+            solver="none", solver_version="", check={})
+    if formulation == "reduced":
+        # A member without a battery has one decision alone, which channel to use: with
+        # import/export exclusivity its flows are the closed form's (presolved).
+        flows = _post_individual_flows(d)
+        if not d.battery_members.size:
+            return _individual(inputs, "post", solver, time_limit_s, mip_gap, formulation)
+        owners = d.battery_members
+        sub = replace(d, load=d.load[:, owners], pv=d.pv[:, owners], buy=d.buy[:, owners],
+                      sell=d.sell[:, owners], power=d.power[owners],
+                      battery_members=np.arange(owners.size))
+        found, worst, result, n_binaries, n_solves, build_s, solve_s, _ = _solve_problem(
+            inputs, sub, pool=False, no_loss_bound=None, formulation=formulation,
+            solver=solver, time_limit_s=time_limit_s, mip_gap=mip_gap)
+        for key, value in found.items():
+            if key in ("charge", "discharge", "stored"):
+                flows[key] = value
+            else:
+                flows[key][:, owners] = value
+    else:
+        flows, worst, result, n_binaries, n_solves, build_s, solve_s, _ = _solve_problem(
+            inputs, d, pool=False, no_loss_bound=None, formulation=formulation, solver=solver,
+            time_limit_s=time_limit_s, mip_gap=mip_gap)
+    community, stage1, _ = _costs(d, flows)
+    costs = pd.Series(stage1, index=inputs.members)
+    return OperationResult(
+        objective=community, member_costs=costs, individual_costs=costs,
+        dispatch=_dispatch(inputs, d, flows), status="optimal", mip_gap=mip_gap,
+        solver=result.solver, solver_version=result.solver_version, n_binaries=n_binaries,
+        n_solves=n_solves, build_time_s=build_s, solve_time_s=solve_s, check=worst)
+
+
+def run_individual(inputs: OperationInputs, *, delivery: str = "pre", solver: str = "auto",
+                   time_limit_s: float | None = None, mip_gap: float = 1e-4,
+                   formulation: str = "reduced") -> OperationResult:
+    """Each member's optimal cost and dispatch alone (stage 1 of SPEC §4).
+
+    Parameters
+    ----------
+    inputs : OperationInputs
+        The community's horizon.
+    delivery : {"pre", "post"}
+        ``"pre"``: each member schedules its battery (a MILP, all members in one model as
+        they are independent); ``"post"``: metered net flows, the closed form of SPEC §4
+        (import from the cheaper of retail and market, export to the better paying, ties
+        to the retailer; no solver, no battery).
+    solver : {"auto", "highs", "glpk", "cbc"}
+        See :func:`lectoolkit.solvers.resolve_solver` (not used by ``"post"``).
+    time_limit_s : float, optional
+        Solver time limit per solve, > 0 [s].
+    mip_gap : float
+        Relative optimality gap in [0, 1) within which the sum of the members' costs is
+        proven; each member's cost is then within ``mip_gap`` times the total of its
+        optimum [-].
+    formulation : {"reduced", "full"}
+        ``"reduced"``: the exact reduced formulation of the module docstring (checked
+        against the full model); ``"full"``: the original's binaries everywhere.
+
+    Returns
+    -------
+    OperationResult
+        ``objective`` the sum of the members' costs; ``member_costs`` and
+        ``individual_costs`` both the members' costs [EUR].
+
+    Raises
+    ------
+    TypeError
+        If an argument is the wrong kind of object.
+    ValueError
+        If an argument is out of its domain.
+    lectoolkit.SolverError
+        If no solver is installed, or a solve ends other than optimal (time limit
+        included: the message gives the termination condition).
+
+    Examples
+    --------
+    >>> inputs = OperationInputs(
+    ...     load_kwh=[[1.0], [0.0]], pv_kwh=[[0.0], [2.0]], buy_per_kwh=[[0.2], [0.2]],
+    ...     sell_per_kwh=[[0.05], [0.05]], market_buy_per_kwh=[0.3, 0.3],
+    ...     market_sell_per_kwh=[0.0, 0.0], access_per_kwh=[0.01, 0.01],
+    ...     lem_price_per_kwh=[0.1, 0.1], contracted_power_kw=[5.0],
+    ...     extra_power_price_per_kw=10.0, timestep_h=1.0)
+    >>> run_individual(inputs, delivery="post").member_costs.round(6).tolist()
+    [0.1]
+    """
+    inputs, delivery = _check_common(inputs, delivery)
+    name, time_limit_s, mip_gap = _check_solver_args(solver, time_limit_s, mip_gap)
+    formulation = _validate.choice(formulation, "formulation", ("reduced", "full"))
+    return _individual(inputs, delivery, name, time_limit_s, mip_gap, formulation)
+
+
+def run_collective(inputs: OperationInputs, *, market: str = "pool", delivery: str = "pre",
+                   no_loss: bool = False, no_loss_round_up: bool = False,
+                   lem_price_per_kwh=None, solver: str = "auto",
+                   time_limit_s: float | None = None, mip_gap: float = 1e-4,
+                   formulation: str = "reduced", split: str = "solver") -> OperationResult:
+    """The community's optimal operation as a pool (stage 2 of SPEC §4).
+
+    Minimises the community cost: the members' energy, excess-power and degradation costs
+    plus the access tariff on the shared energy they consume. ``no_loss=True`` is the
+    original's two-stage form: every member's cost with pool transfers at the LEM price
+    must not exceed its stage-1 cost (plus 1e-6 EUR of solver tolerance).
+
+    Parameters
+    ----------
+    inputs : OperationInputs
+        The community's horizon.
+    market : {"pool"}
+        Market structure (the bilateral market is not implemented yet).
+    delivery : {"pre", "post"}
+        ``"pre"``: batteries are scheduled; ``"post"``: metered net flows, no battery.
+    no_loss : bool
+        Add the two-stage no-loss bound per member.
+    no_loss_round_up : bool
+        The original's quirk: round each stage-1 cost up to 3 decimals [EUR] before using
+        it as the no-loss bound (a looser bound; off by default).
+    lem_price_per_kwh : Series or array, shape (n_steps,), optional
+        LEM price settling pool transfers in the member costs and the no-loss bound,
+        finite [EUR/kWh]; default ``inputs.lem_price_per_kwh``.
+    solver : {"auto", "highs", "glpk", "cbc"}
+        See :func:`lectoolkit.solvers.resolve_solver`.
+    time_limit_s : float, optional
+        Solver time limit per solve, > 0 [s].
+    mip_gap : float
+        Relative optimality gap in [0, 1) within which ``objective`` is proven [-].
+    formulation : {"reduced", "full"}
+        ``"reduced"`` (default): the exact reduced formulation of the module docstring,
+        checked against every constraint of the full model with binaries added back where
+        the check fails; ``"full"``: the original's binaries everywhere (slow; for
+        benchmarks).
+    split : {"solver", "min_volume"}
+        Equally optimal dispatches can move money between members (pool energy routed
+        back to the grid costs the community nothing). ``"solver"`` (default): the
+        solver's optimum, reproducible for one solver and version. ``"min_volume"``
+        makes the split deterministic with a secondary objective: among the dispatches
+        of optimal community cost, the one with the least pool volume ``sum |purchase -
+        sale|`` (one more solve, 2-4 times the time of the first on the 50-member
+        instances; if it fails or its solution fails the full model's check, the first
+        optimum is kept).
+
+    Returns
+    -------
+    OperationResult
+        Community cost, member costs, stage-1 costs, dispatch, status and solver.
+
+    Raises
+    ------
+    TypeError
+        If an argument is the wrong kind of object.
+    ValueError
+        If an argument is out of its domain or a vector misaligned with ``inputs``.
+    NotImplementedError
+        For ``market="bilateral"`` or ``inputs.total_share=True`` (not modelled yet).
+    lectoolkit.SolverError
+        If no solver is installed, or a solve ends other than optimal (time limit
+        included).
+
+    Notes
+    -----
+    Even with ``split="min_volume"`` members' costs need not be unique when several
+    dispatches of least volume exist (for example two members with identical tariffs and
+    profiles); the solver then picks one.
+
+    Examples
+    --------
+    >>> inputs = OperationInputs(
+    ...     load_kwh=[[1.0, 0.0]], pv_kwh=[[0.0, 1.0]], buy_per_kwh=[[0.2, 0.2]],
+    ...     sell_per_kwh=[[0.05, 0.05]], market_buy_per_kwh=[0.3],
+    ...     market_sell_per_kwh=[0.0], access_per_kwh=[0.01], lem_price_per_kwh=[0.1],
+    ...     contracted_power_kw=[5.0, 5.0], extra_power_price_per_kw=10.0, timestep_h=1.0)
+    >>> result = run_collective(inputs, delivery="post")
+    >>> round(result.objective, 6), result.member_costs.round(6).tolist()
+    (0.01, [0.11, -0.1])
+    """
+    inputs, delivery = _check_common(inputs, delivery)
+    market = _validate.choice(market, "market", ("pool", "bilateral"))
+    no_loss = _validate.flag(no_loss, "no_loss")
+    no_loss_round_up = _validate.flag(no_loss_round_up, "no_loss_round_up")
+    lem = _lem_prices(inputs, lem_price_per_kwh)
+    name, time_limit_s, mip_gap = _check_solver_args(solver, time_limit_s, mip_gap)
+    formulation = _validate.choice(formulation, "formulation", ("reduced", "full"))
+    split = _validate.choice(split, "split", ("min_volume", "solver"))
+    if market == "bilateral":
+        raise NotImplementedError("market: the bilateral market is not implemented yet")
+    _refuse_total_share(inputs)
+    individual = _individual(inputs, delivery, name, time_limit_s, mip_gap, formulation)
+    d = _data(inputs, delivery, lem)
+    bound = None
+    if no_loss:
+        bound = individual.individual_costs.to_numpy()
+        if no_loss_round_up:  # rounded first so that 0.6 stays 0.6, not 0.601
+            bound = np.ceil(np.round(bound * 1000.0, 6)) / 1000.0
+        bound = bound + _CHECK_TOL
+    flows, worst, result, n_binaries, n_solves, build_s, solve_s, model = _solve_problem(
+        inputs, d, pool=True, no_loss_bound=bound, formulation=formulation, solver=name,
+        time_limit_s=time_limit_s, mip_gap=mip_gap)
+    if split == "min_volume":
+        start = time.perf_counter()
+        found = _min_volume(model, d, result.objective, bound, name, time_limit_s,
+                            {_GAP_OPTION[name]: mip_gap})
+        solve_s += time.perf_counter() - start
+        n_solves += 1
+        if found is not None:
+            flows, worst = found
+    community, _, member = _costs(d, flows)
+    return OperationResult(
+        objective=community, member_costs=pd.Series(member, index=inputs.members),
+        individual_costs=individual.individual_costs, dispatch=_dispatch(inputs, d, flows),
+        status="optimal", mip_gap=mip_gap, solver=result.solver,
+        solver_version=result.solver_version, n_binaries=n_binaries, n_solves=n_solves,
+        build_time_s=build_s, solve_time_s=solve_s, check=worst)
+
+
+def _min_volume(model, d: _Data, cost_eur: float, bound, solver, time_limit_s, options):
+    """Re-solve ``model`` for the least pool volume at its optimal cost ``cost_eur``.
+
+    Returns the checked ``(flows, worst violations)``, or None when the solution fails the
+    full model's check.
+    """
+    from lectoolkit.solvers import _import_pyomo
+
+    pyo = _import_pyomo()
+    model.objective.deactivate()
+    # the optimum itself satisfies the cap up to rounding, well inside the solver's
+    # feasibility tolerance; any slack would be traded for volume
+    model.cost_cap = pyo.Constraint(expr=model.objective.expr <= cost_eur)
+    if hasattr(model, "pool_net"):
+        model.volume = pyo.Var(model.members, model.steps, within=pyo.NonNegativeReals)
+        model.volume_purchase = pyo.Constraint(model.members, model.steps, rule=lambda m, n, t: (
+            m.volume[n, t] >= m.pool_net[n, t]))
+        model.volume_sale = pyo.Constraint(model.members, model.steps, rule=lambda m, n, t: (
+            m.volume[n, t] >= -m.pool_net[n, t]))
+        volume = sum(model.volume.values())
+    else:
+        volume = sum(model.pool_purchase.values()) + sum(model.pool_sale.values())
+    model.volume_objective = pyo.Objective(expr=volume, sense=pyo.minimize)
+    try:
+        solve(model, solver, time_limit_s=time_limit_s, options=options)
+    except SolverError:
+        return None
+    flows, _ = _repair(d, _flows(model, d, True))
+    worst = _violations(d, flows, pool=True, no_loss_bound=bound)[0]
+    if max(worst.values()) > _CHECK_TOL or _costs(d, flows)[0] > cost_eur + _CHECK_TOL * max(
+            1.0, abs(cost_eur)):
+        return None
+    return flows, worst
+
+
+def _fix_binaries(model, d: _Data, f) -> None:
+    """Fix the full formulation's binaries at the values the dispatch ``f`` implies."""
+    tol = _CHECK_TOL
+    pool_net = f["pool_purchase"] - f["pool_sale"]
+    imports = f["import_retail"] + f["import_market"]
+    for (n, t), var in model.import_on.items():
+        var.fix(int(imports[t, n] > tol))
+    for (b, t), var in model.charge_on.items():
+        var.fix(int(f["charge"][t, b] > tol))
+    for (n, t), var in model.shared_pick.items():  # 1: the pool's bound is the binding one
+        var.fix(int(pool_net[t, n] <= f["net"][t, n]))
+    for (n, t), var in model.shared_meter_on.items():
+        var.fix(int(f["net"][t, n] > tol))
+    for (n, t), var in model.shared_pool_on.items():
+        var.fix(int(pool_net[t, n] > tol))
+
+
+def _shifted_value(model, t: int, shift_kwh: float, solver: str, time_limit_s) -> float:
+    """Optimal value with ``shift_kwh`` more pool sales than purchases at step t.
+
+    ``inf`` when that is infeasible.
+    """
+    model.pool_shift[t] = shift_kwh
+    try:
+        return solve(model, solver, time_limit_s=time_limit_s).objective
+    except SolverError as err:
+        if "infeasible" in err.termination_condition.lower():
+            return np.inf
+        raise
+    finally:
+        model.pool_shift[t] = 0.0
+
+
+def _one_sided_slope(model, t, sign, value, solver, time_limit_s) -> float:
+    """One-sided derivative of the optimal value in the pool shift at step t [EUR/kWh]."""
+    step = _DUAL_STEP_KWH
+    previous = None
+    while step >= _DUAL_MIN_STEP_KWH:
+        shifted = _shifted_value(model, t, sign * step, solver, time_limit_s)
+        if not np.isfinite(shifted):
+            return sign * np.inf
+        slope = sign * (shifted - value) / step
+        if previous is not None and abs(slope - previous) <= _DUAL_SLOPE_TOL:
+            return slope
+        previous = slope
+        step /= 4.0
+    return previous
+
+
+_DUAL_STEP_KWH = 1e-3
+_DUAL_MIN_STEP_KWH = 1e-6
+_DUAL_SLOPE_TOL = 1e-6
+
+
+def dual_prices(inputs: OperationInputs, *, market: str = "pool", delivery: str = "pre",
+                no_loss: bool = False, lem_price_per_kwh=None, solver: str = "auto",
+                time_limit_s: float | None = None, mip_gap: float = 1e-4,
+                formulation: str = "reduced") -> pd.DataFrame:
+    """LEM prices from the pool balance's dual values, with the interval of valid duals.
+
+    Solves :func:`run_collective`, fixes the binaries of the full formulation at the values
+    its optimum implies (importing or not, charging or not, which bound of the shared
+    energy binds), and measures the optimal value ``v(r_t)`` of the LP as a function of a shift
+    ``r_t`` of the pool balance at step t (``sum sales - sum purchases = r_t``). The
+    valid duals of the balance are the subdifferential of ``v`` at 0, the interval
+    ``[v'(0-), v'(0+)]``: ``low`` is what one more kWh injected into the pool saves the
+    community, ``high`` what one kWh withdrawn costs it (``inf`` when no member can supply
+    it). A degenerate LP (at many steps) has ``low < high``; any value in the interval is
+    a dual price, and a solver reports one of its ends.
+
+    Parameters
+    ----------
+    inputs, market, delivery, no_loss, lem_price_per_kwh, solver, time_limit_s, mip_gap, \
+formulation
+        As :func:`run_collective` (``formulation`` is that of the optimum; the duals
+        always come from the full formulation with its binaries fixed).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by step: ``low_per_kwh``, ``high_per_kwh`` (the interval of valid duals,
+        ``high`` may be ``inf``) and ``price_per_kwh``, the reported point: the midpoint
+        of the interval when it is bounded, else its finite end [EUR/kWh]. Signed (the
+        original reports the absolute value; here a negative price means energy in the
+        pool has a negative value).
+
+    Raises
+    ------
+    TypeError, ValueError, NotImplementedError, lectoolkit.SolverError
+        As :func:`run_collective`.
+
+    Notes
+    -----
+    ``v`` is convex and piecewise linear; each one-sided derivative is a finite
+    difference at 1e-3 kWh, confirmed by a difference at a quarter of the shift (halving on
+    until two agree within 1e-6 EUR/kWh, down to 1e-6 kWh). Cost: about four LP solves
+    per step, so this is meant for small horizons and communities.
+
+    Examples
+    --------
+    >>> inputs = OperationInputs(
+    ...     load_kwh=[[1.0, 0.0]], pv_kwh=[[0.0, 1.0]], buy_per_kwh=[[0.2, 0.2]],
+    ...     sell_per_kwh=[[0.05, 0.05]], market_buy_per_kwh=[0.3],
+    ...     market_sell_per_kwh=[0.0], access_per_kwh=[0.01], lem_price_per_kwh=[0.1],
+    ...     contracted_power_kw=[5.0, 5.0], extra_power_price_per_kw=10.0, timestep_h=1.0)
+    >>> prices = dual_prices(inputs, delivery="post")  # member 1 cannot sell more than 1 kWh
+    >>> prices.round(6).loc[0].tolist()
+    [0.05, inf, 0.05]
+    """
+    inputs, delivery = _check_common(inputs, delivery)
+    market = _validate.choice(market, "market", ("pool", "bilateral"))
+    no_loss = _validate.flag(no_loss, "no_loss")
+    lem = _lem_prices(inputs, lem_price_per_kwh)
+    name, time_limit_s, mip_gap = _check_solver_args(solver, time_limit_s, mip_gap)
+    formulation = _validate.choice(formulation, "formulation", ("reduced", "full"))
+    if market == "bilateral":
+        raise NotImplementedError("market: the bilateral market is not implemented yet")
+    _refuse_total_share(inputs)
+    bound = None
+    if no_loss:
+        individual = _individual(inputs, delivery, name, time_limit_s, mip_gap, formulation)
+        bound = individual.individual_costs.to_numpy() + _CHECK_TOL
+    d = _data(inputs, delivery, lem)
+    flows = _solve_problem(inputs, d, pool=True, no_loss_bound=bound, formulation=formulation,
+                           solver=name, time_limit_s=time_limit_s, mip_gap=mip_gap)[0]
+    model = _build(d, pool=True, import_binaries=np.ones(d.load.shape, dtype=bool),
+                   battery_binaries=np.ones((inputs.n_steps, d.battery_members.size), dtype=bool),
+                   shared_binaries=True, no_loss_bound=bound, name="rec_collective_pool_lp",
+                   compact=True)
+    _fix_binaries(model, d, flows)
+    value = solve(model, name, time_limit_s=time_limit_s).objective
+    low = np.empty(inputs.n_steps)
+    high = np.empty(inputs.n_steps)
+    for t in range(inputs.n_steps):
+        high[t] = _one_sided_slope(model, t, +1.0, value, name, time_limit_s)
+        low[t] = _one_sided_slope(model, t, -1.0, value, name, time_limit_s)
+    bounded = np.isfinite(low) & np.isfinite(high)
+    point = np.where(bounded, 0.5 * (low + np.where(bounded, high, 0.0)),
+                     np.where(np.isfinite(low), low, high))
+    return pd.DataFrame({"low_per_kwh": low + 0.0, "high_per_kwh": high + 0.0,  # no -0.0
+                         "price_per_kwh": point + 0.0}, index=inputs.steps)

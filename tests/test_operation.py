@@ -1,0 +1,460 @@
+"""REC operation with batteries (lectoolkit.operation): seed 004's stage 1 and pool.
+
+Reference values: the facts of ``rec_op_lem_prices``' own test suite quoted in issue 10
+("Correct to the original's tests"), hand derivations written next to each test, and the
+original's measured results on ``../shared/data/rec_instances`` (its README).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from lectoolkit.operation import (
+    BATTERY_COLUMNS,
+    DISPATCH_COLUMNS,
+    OperationInputs,
+    build_collective_model,
+    build_individual_model,
+    dual_prices,
+    extract_dispatch,
+    from_rec_op_inputs,
+    run_collective,
+    run_individual,
+)
+from lectoolkit.solvers import SOLVER_PREFERENCE, available_solvers, solve
+
+INSTALLED = available_solvers()
+EVERY_SOLVER = [
+    pytest.param(name, marks=pytest.mark.skipif(name not in INSTALLED,
+                                                reason=f"{name} is not installed"))
+    for name in SOLVER_PREFERENCE
+]
+INSTANCES = Path(__file__).resolve().parents[2] / "shared" / "data" / "rec_instances"
+needs_instances = pytest.mark.skipif(not INSTANCES.is_dir(),
+                                     reason="../shared/data/rec_instances is not present")
+
+
+def battery_table(**columns) -> pd.DataFrame:
+    values = {"capacity_kwh": 1.0, "power_kw": 1.0, "charge_efficiency": 1.0,
+              "discharge_efficiency": 1.0, "soc_min": 0.0, "soc_max": 1.0, "initial_kwh": 0.0,
+              "degradation_per_kwh": 0.01}
+    values.update(columns)
+    return pd.DataFrame({k: [v] for k, v in values.items()}, index=["m1"])
+
+
+def original_test_case(**changes) -> OperationInputs:
+    """The two-meter fixture of rec_op_lem_prices' tests (issue 10): T = 3, dt = 1 h."""
+    members = ["m1", "m2"]
+
+    def frame(m1, m2):
+        return pd.DataFrame({"m1": m1, "m2": m2}, columns=members, dtype=float)
+
+    values = dict(
+        load_kwh=frame([0.0, 0.5, 0.0], [0.1, 0.1, 0.1]),
+        pv_kwh=frame([0.9, 0.0, 0.0], [0.0, 0.0, 0.0]),
+        buy_per_kwh=frame([2.0, 2.0, 2.0], [2.0, 2.0, 2.0]),
+        sell_per_kwh=frame([0.0, 0.0, 0.9], [0.0, 0.0, 0.0]),
+        market_buy_per_kwh=[2.0, 2.0, 2.0], market_sell_per_kwh=[0.0, 0.0, 1.0],
+        access_per_kwh=[0.01, 0.01, 0.01], lem_price_per_kwh=[1.1, 1.1, 1.1],
+        contracted_power_kw=[5.0, 5.0], extra_power_price_per_kw=10.0, timestep_h=1.0,
+        batteries=battery_table(), strict_positive_sharing=True,
+    )
+    values.update(changes)
+    return OperationInputs(**values)
+
+
+# --------------------------------------------------------------------------- the original's tests
+
+
+@pytest.mark.parametrize("solver", EVERY_SOLVER)
+@pytest.mark.parametrize("formulation", ["reduced", "full"])
+def test_stage1_meter1_of_the_original_tests(solver, formulation):
+    """Meter 1 alone with retail buy [1, 2, 0], market buy [2, 2, 0], retail sell 0:
+    cost -0.391 (0.009 of degradation), charge [.9, 0, 0], discharge [0, .5, .4],
+    market export [0, 0, .4]."""
+    inputs = original_test_case(
+        buy_per_kwh=pd.DataFrame({"m1": [1.0, 2.0, 0.0], "m2": [2.0, 2.0, 2.0]}),
+        market_buy_per_kwh=[2.0, 2.0, 0.0],
+        sell_per_kwh=pd.DataFrame({"m1": [0.0, 0.0, 0.0], "m2": [0.0, 0.0, 0.0]}),
+    )
+    result = run_individual(inputs, solver=solver, formulation=formulation)
+    assert result.status == "optimal"
+    assert result.member_costs["m1"] == pytest.approx(-0.391, abs=1e-9)
+    m1 = result.dispatch.xs("m1", level="member")
+    assert (m1["discharge_kwh"].sum() * 0.01) == pytest.approx(0.009, abs=1e-9)
+    np.testing.assert_allclose(m1["charge_kwh"], [0.9, 0.0, 0.0], atol=1e-9)
+    np.testing.assert_allclose(m1["discharge_kwh"], [0.0, 0.5, 0.4], atol=1e-9)
+    np.testing.assert_allclose(m1["export_market_kwh"], [0.0, 0.0, 0.4], atol=1e-9)
+
+
+@pytest.mark.parametrize("solver", EVERY_SOLVER)
+@pytest.mark.parametrize("formulation", ["reduced", "full"])
+@pytest.mark.parametrize("split", ["solver", "min_volume"])
+def test_two_stage_pool_of_the_original_tests(solver, formulation, split):
+    """LEM price 1.1, stage-1 costs (-0.391, 0.600): objective -0.089, member costs
+    -0.422 and 0.333."""
+    result = run_collective(original_test_case(), no_loss=True, solver=solver,
+                            formulation=formulation, split=split)
+    assert result.status == "optimal"
+    np.testing.assert_allclose(result.individual_costs, [-0.391, 0.600], atol=1e-9)
+    assert result.objective == pytest.approx(-0.089, abs=1e-9)
+    np.testing.assert_allclose(result.member_costs, [-0.422, 0.333], atol=1e-9)
+
+
+@pytest.mark.parametrize("solver", EVERY_SOLVER)
+def test_single_stage_pool_reaches_the_hand_derived_optimum(solver):
+    """By hand: meter 2's 0.3 kWh all come from meter 1's PV (access 0.003), meter 1 stores
+    at most 1 kWh and discharges 0.8 (0.008 of degradation) and exports the 0.1 left at
+    market price 1.0: -0.1 + 0.003 + 0.008 = -0.089, the two-stage value (no bound binds)."""
+    result = run_collective(original_test_case(), solver=solver)
+    assert result.objective == pytest.approx(-0.089, abs=1e-9)
+    flows = result.dispatch
+    assert flows["shared_kwh"].xs("m2", level="member").sum() == pytest.approx(0.3, abs=1e-9)
+
+
+@pytest.mark.parametrize("solver", EVERY_SOLVER)
+@pytest.mark.parametrize("formulation", ["reduced", "full"])
+def test_post_delivery_pool_of_the_original_tests(solver, formulation):
+    """Objective 1.401, member costs 0.89 and 0.511, individual costs 1.0 and 0.6."""
+    result = run_collective(original_test_case(), delivery="post", solver=solver,
+                            formulation=formulation)
+    assert result.objective == pytest.approx(1.401, abs=1e-9)
+    np.testing.assert_allclose(result.member_costs, [0.89, 0.511], atol=1e-9)
+    np.testing.assert_allclose(result.individual_costs, [1.0, 0.6], atol=1e-12)
+
+
+def quarter_hour_member() -> OperationInputs:
+    net = np.array([1.275, -0.5, 0.5])
+    return OperationInputs(
+        load_kwh=np.maximum(net, 0.0)[:, None], pv_kwh=np.maximum(-net, 0.0)[:, None],
+        buy_per_kwh=[[2.0], [2.0], [1.0]], sell_per_kwh=[[0.5], [0.5], [0.5]],
+        market_buy_per_kwh=[1.0, 1.0, 2.0], market_sell_per_kwh=[0.1, 0.1, 1.0],
+        access_per_kwh=[0.0, 0.0, 0.0], lem_price_per_kwh=[0.0, 0.0, 0.0],
+        contracted_power_kw=[5.0], extra_power_price_per_kw=10.0, timestep_h=0.25)
+
+
+def test_post_delivery_individual_cost_of_the_original_tests():
+    """dt 0.25, net [1.275, -.5, .5]: cost 2.525, excess power [0.1, 0, 0] kW."""
+    result = run_individual(quarter_hour_member(), delivery="post")
+    assert result.objective == pytest.approx(2.525, abs=1e-12)
+    np.testing.assert_allclose(result.dispatch["excess_kw"], [0.1, 0.0, 0.0], atol=1e-12)
+    assert result.solver == "none"
+
+
+@pytest.mark.parametrize("solver", EVERY_SOLVER)
+def test_post_delivery_closed_form_equals_the_milp(solver):
+    inputs = quarter_hour_member()
+    model = build_individual_model(inputs, delivery="post")
+    assert solve(model, solver).objective == pytest.approx(2.525, abs=1e-9)
+    np.testing.assert_allclose(extract_dispatch(model)["excess_kw"], [0.1, 0.0, 0.0],
+                               atol=1e-9)
+    closed = run_individual(original_test_case(), delivery="post")
+    np.testing.assert_allclose(closed.member_costs, [1.0, 0.6], atol=1e-12)
+
+
+# ------------------------------------------------------------------ the reduced formulation
+
+
+def adversarial_case(rng) -> OperationInputs:
+    """Prices under which the reduced formulation's conditions fail: sell above buy at some
+    steps, negative access tariff at others, a contracted power that PV exceeds (so burning
+    energy in a lossy battery pays), several members."""
+    n_steps, n_members = 6, 3
+    load = rng.uniform(0.0, 2.0, (n_steps, n_members))
+    pv = rng.uniform(0.0, 4.0, (n_steps, n_members))
+    buy = rng.uniform(0.1, 0.3, (n_steps, n_members))
+    sell = rng.uniform(0.0, 0.35, (n_steps, n_members))
+    batteries = pd.DataFrame({
+        "capacity_kwh": [3.0, 2.0], "power_kw": [2.0, 1.5], "charge_efficiency": [0.9, 0.8],
+        "discharge_efficiency": [0.9, 0.85], "soc_min": [0.1, 0.0], "soc_max": [0.9, 1.0],
+        "initial_kwh": [1.0, 0.5], "degradation_per_kwh": [0.0, 0.02]}, index=[0, 2])
+    return OperationInputs(
+        load_kwh=load, pv_kwh=pv, buy_per_kwh=buy, sell_per_kwh=sell,
+        market_buy_per_kwh=rng.uniform(0.1, 0.3, n_steps),
+        market_sell_per_kwh=rng.uniform(-0.05, 0.1, n_steps),
+        access_per_kwh=np.array([0.02, -0.01, 0.0, 0.05, -0.02, 0.01]),
+        lem_price_per_kwh=np.full(n_steps, 0.15), contracted_power_kw=[1.5, 2.0, 1.0],
+        extra_power_price_per_kw=0.5, timestep_h=1.0, batteries=batteries)
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("no_loss", [False, True])
+def test_reduced_formulation_equals_the_full_one_under_adversarial_prices(seed, no_loss):
+    inputs = adversarial_case(np.random.default_rng(seed))
+    for delivery in ("pre", "post"):
+        full = run_collective(inputs, delivery=delivery, no_loss=no_loss, formulation="full",
+                              mip_gap=0.0)
+        reduced = run_collective(inputs, delivery=delivery, no_loss=no_loss, mip_gap=0.0)
+        assert reduced.objective == pytest.approx(full.objective, abs=1e-6)
+        assert max(reduced.check.values()) <= 1e-6
+        indiv_full = run_individual(inputs, delivery=delivery, formulation="full", mip_gap=0.0)
+        indiv = run_individual(inputs, delivery=delivery, mip_gap=0.0)
+        assert indiv.objective == pytest.approx(indiv_full.objective, abs=1e-6)
+
+
+def test_reduced_formulation_needs_no_binary_under_typical_tariffs():
+    result = run_collective(original_test_case(), no_loss=True)
+    assert result.n_binaries == 0
+    assert result.n_solves == 1
+
+
+def test_negative_access_tariff_pays_the_shared_energy_it_defines():
+    """With a negative access tariff the model must not claim shared energy beyond
+    min(max(net, 0), max(purchase - sale, 0))."""
+    inputs = original_test_case(access_per_kwh=[-0.5, -0.5, -0.5])
+    result = run_collective(inputs, delivery="post")
+    flows = result.dispatch
+    exact = np.minimum(flows["net_kwh"].clip(lower=0),
+                       (flows["pool_purchase_kwh"] - flows["pool_sale_kwh"]).clip(lower=0))
+    np.testing.assert_allclose(flows["shared_kwh"], exact, atol=1e-9)
+    full = run_collective(inputs, delivery="post", formulation="full")
+    assert result.objective == pytest.approx(full.objective, abs=1e-9)
+
+
+def test_strict_positive_sharing_forbids_reselling_grid_imports():
+    """Meter 1 has a cheap tariff (0.1), meter 2 an expensive one (2.0): without the rule
+    meter 1 would import for meter 2 through the pool."""
+    base = dict(
+        load_kwh=[[0.0, 1.0]], pv_kwh=[[0.0, 0.0]], buy_per_kwh=[[0.1, 2.0]],
+        sell_per_kwh=[[0.0, 0.0]], market_buy_per_kwh=[3.0], market_sell_per_kwh=[0.0],
+        access_per_kwh=[0.01], lem_price_per_kwh=[1.0], contracted_power_kw=[5.0, 5.0],
+        extra_power_price_per_kw=10.0, timestep_h=1.0)
+    strict = run_collective(OperationInputs(**base, strict_positive_sharing=True))
+    free = run_collective(OperationInputs(**base, strict_positive_sharing=False))
+    assert strict.objective == pytest.approx(2.0, abs=1e-9)
+    assert free.objective == pytest.approx(0.11, abs=1e-9)
+
+
+def test_two_stage_round_up_is_an_explicit_option():
+    inputs = original_test_case()
+    exact = run_collective(inputs, no_loss=True)
+    rounded = run_collective(inputs, no_loss=True, no_loss_round_up=True)
+    assert rounded.objective <= exact.objective + 1e-9
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+def test_inputs_pair_pandas_by_label():
+    inputs = original_test_case()
+    shuffled = original_test_case(
+        pv_kwh=inputs.pv_kwh[["m2", "m1"]].iloc[::-1],
+        contracted_power_kw=pd.Series([7.0, 5.0], index=["m2", "m1"]),
+        market_sell_per_kwh=pd.Series([1.0, 0.0, 0.0], index=[2, 1, 0]))
+    assert shuffled.pv_kwh.equals(inputs.pv_kwh)
+    assert shuffled.contracted_power_kw.tolist() == [5.0, 7.0]
+    assert shuffled.market_sell_per_kwh.tolist() == [0.0, 0.0, 1.0]
+
+
+def test_inputs_refuse_foreign_labels_and_bad_batteries():
+    with pytest.raises(ValueError, match="^pv_kwh: labels differ"):
+        original_test_case(pv_kwh=pd.DataFrame(np.zeros((3, 2)), columns=["a", "b"]))
+    with pytest.raises(ValueError, match="^batteries: column 'initial_kwh'"):
+        original_test_case(batteries=battery_table(initial_kwh=2.0))
+    with pytest.raises(ValueError, match="^batteries: members"):
+        original_test_case(batteries=battery_table().rename(index={"m1": "zz"}))
+    with pytest.raises(TypeError, match="^timestep_h:"):
+        original_test_case(timestep_h=True)
+
+
+def test_inputs_are_frozen():
+    inputs = original_test_case()
+    with pytest.raises(AttributeError):
+        inputs.timestep_h = 2.0
+
+
+def load_instance(name: str) -> dict:
+    return json.loads((INSTANCES / f"rec_{name}.json").read_text())
+
+
+ALL_INSTANCES = ["n5_s24", "n10_s24", "n20_s24", "n50_s24", "n5_s96", "n10_s96", "n20_s96",
+                 "n50_s96"]
+
+
+@needs_instances
+@pytest.mark.parametrize("name", ALL_INSTANCES)
+def test_from_rec_op_inputs_reads_the_instances_without_mutating_them(name):
+    data = load_instance(name)
+    before = copy.deepcopy(data)
+    inputs = from_rec_op_inputs(data)
+    assert data == before
+    n_members, n_steps = (int(part[1:]) for part in name.split("_"))
+    assert inputs.load_kwh.shape == (n_steps, n_members)
+    assert list(inputs.members) == list(data["meters"])
+    assert inputs.timestep_h == pytest.approx(24.0 / n_steps)
+    assert list(inputs.batteries.index) == list(data["meters"])[::2]  # odd-numbered meters
+    assert inputs.batteries["soc_min"].eq(0.10).all()  # 10 % in the original's format
+    assert inputs.batteries["soc_max"].eq(1.0).all()
+    assert list(inputs.batteries.columns) == list(BATTERY_COLUMNS)
+    first = data["meters"][inputs.members[0]]
+    np.testing.assert_array_equal(inputs.pv_kwh.iloc[:, 0], first["e_g"])
+    assert inputs.strict_positive_sharing and not inputs.total_share
+
+
+def test_from_rec_op_inputs_refuses_broken_dicts():
+    data = load_instance("n5_s24") if INSTANCES.is_dir() else None
+    if data is None:
+        pytest.skip("instances not present")
+    broken = copy.deepcopy(data)
+    broken["horizon"] = 12.0
+    with pytest.raises(ValueError, match="^data: horizon"):
+        from_rec_op_inputs(broken)
+    broken = copy.deepcopy(data)
+    del broken["meters"]["Meter#2"]["e_c"]
+    with pytest.raises(ValueError, match="^data: meters.Meter#2 has no key 'e_c'"):
+        from_rec_op_inputs(broken)
+    broken = copy.deepcopy(data)
+    broken["meters"]["Meter#1"]["btm_storage"]["Storage#1"]["soc_max"] = 120.0
+    with pytest.raises(ValueError, match="^data: batteries"):
+        from_rec_op_inputs(broken)
+
+
+# The original's measured results (instances README): sum of stage-1 costs and the
+# two-stage community cost it reported at its 300 s time limit.
+STAGE1_SUMS = {"n5_s24": 0.3957, "n10_s24": 3.7058, "n20_s24": 15.1628, "n50_s24": 16.9151,
+               "n5_s96": 0.3596, "n10_s96": 3.7146}
+ORIGINAL_TWO_STAGE = {"n5_s24": -1.3985, "n10_s24": 1.3095, "n20_s24": 6.8660,
+                      "n50_s24": -0.5538, "n5_s96": -1.4030, "n10_s96": 1.5792}
+SLOW = {"n20_s24", "n50_s24", "n10_s96", "n20_s96", "n50_s96"}
+
+
+@needs_instances
+@pytest.mark.parametrize("name", [
+    pytest.param(name, marks=pytest.mark.slow) if name in SLOW else name
+    for name in ALL_INSTANCES])
+def test_every_instance_solves_to_proven_optimality(name):
+    inputs = from_rec_op_inputs(load_instance(name))
+    start = time.perf_counter()
+    result = run_collective(inputs, no_loss=True, no_loss_round_up=True)
+    elapsed = time.perf_counter() - start
+    assert result.status == "optimal"
+    assert max(result.check.values()) <= 1e-6
+    if name in STAGE1_SUMS:
+        assert result.individual_costs.sum() == pytest.approx(STAGE1_SUMS[name], abs=5e-5)
+        # ours is proven optimal; the original stopped at its time limit
+        assert result.objective <= ORIGINAL_TWO_STAGE[name] + 5e-5
+    assert elapsed < 120.0
+
+
+# --------------------------------------------------------------------------- the lifecycle
+
+
+def test_build_collective_model_has_the_named_constraint_families():
+    model = build_collective_model(original_test_case(),
+                                   no_loss_bound_eur=[-0.391, 0.6])
+    for family in ("grid_balance", "power_import", "power_export",
+                   "import_exclusive", "export_exclusive", "storage_balance",
+                   "charge_exclusive", "discharge_exclusive", "pool_balance",
+                   "shared_meter_lower", "shared_pool_lower", "strict_sharing", "no_loss"):
+        assert hasattr(model, family), family
+    assert solve(model).objective == pytest.approx(-0.089, abs=1e-9)
+    dispatch = extract_dispatch(model)
+    assert list(dispatch.columns) == list(DISPATCH_COLUMNS)
+    assert dispatch.shape == (6, len(DISPATCH_COLUMNS))
+
+
+def test_extract_dispatch_refuses_an_unsolved_model():
+    with pytest.raises(ValueError, match="^model: .* has not been solved"):
+        extract_dispatch(build_individual_model(original_test_case()))
+
+
+def test_unimplemented_modes_say_so():
+    with pytest.raises(NotImplementedError, match="^market"):
+        run_collective(original_test_case(), market="bilateral")
+    with pytest.raises(NotImplementedError, match="^inputs: total_share"):
+        run_collective(original_test_case(total_share=True))
+
+
+# --------------------------------------------------------------------------- dual prices
+
+
+def assert_inside(prices, expected):
+    """Each expected dual lies in the interval of valid duals (never a solver's vertex)."""
+    low = prices["low_per_kwh"].to_numpy()
+    high = prices["high_per_kwh"].to_numpy()
+    expected = np.asarray(expected)
+    assert (low <= expected + 1e-6).all() and (expected <= high + 1e-6).all(), (
+        f"{expected} not inside [{low}, {high}]")
+    point = prices["price_per_kwh"].to_numpy()
+    assert ((low - 1e-9 <= point) & (point <= high + 1e-9)).all()
+
+
+@pytest.mark.parametrize("solver", EVERY_SOLVER)
+def test_two_stage_pool_duals_of_the_original_tests(solver):
+    prices = dual_prices(original_test_case(), no_loss=True, solver=solver)
+    assert_inside(prices, [0.99, 1.0, 1.0])
+
+
+@pytest.mark.parametrize("solver", EVERY_SOLVER)
+def test_single_stage_pool_duals_of_the_original_tests(solver):
+    assert_inside(dual_prices(original_test_case(), solver=solver), [0.99, 1.0, 1.0])
+
+
+@pytest.mark.parametrize("solver", EVERY_SOLVER)
+def test_post_delivery_pool_duals_of_the_original_tests(solver):
+    """Steps 1 and 2: nobody has a surplus, so withdrawing pool energy is infeasible
+    (``high`` is inf); an injected kWh saves an import at 2.0 minus the 0.01 access tariff."""
+    prices = dual_prices(original_test_case(), delivery="post", solver=solver)
+    assert_inside(prices, [0.0, 2.0, 2.0])
+    np.testing.assert_allclose(prices["low_per_kwh"], [0.0, 1.99, 1.99], atol=1e-6)
+    assert np.isinf(prices["high_per_kwh"].iloc[1:]).all()
+
+
+def test_values_beyond_the_solvers_range_are_refused_before_building():
+    """LP solvers treat 1e20 as infinite: a 1e300 kWh load must not become a silent wrong
+    optimum."""
+    huge = original_test_case(load_kwh=original_test_case().load_kwh * 1e300)
+    with pytest.raises(ValueError, match="^inputs: flows of up to"):
+        run_collective(huge)
+    with pytest.raises(ValueError, match="^lem_price_per_kwh:"):
+        run_collective(original_test_case(), lem_price_per_kwh=[1e12] * 3)
+
+
+def test_min_volume_split_is_the_hand_derived_one():
+    """Member a has 1 kWh of surplus, member b needs 0.5 kWh; both export at 0.05. Routing
+    a's extra 0.5 kWh through the pool and b's meter back to the grid costs nothing, so the
+    optimum does not fix the split; the least pool volume (0.5 kWh) does: a gets
+    0.5 x 0.10 (LEM) + 0.5 x 0.05 (export) = 0.075, b pays 0.5 x (0.10 + 0.01 access)."""
+    inputs = OperationInputs(
+        load_kwh=pd.DataFrame({"a": [0.0], "b": [0.5]}), pv_kwh=[[1.0, 0.0]],
+        buy_per_kwh=[[0.2, 0.2]], sell_per_kwh=[[0.05, 0.05]], market_buy_per_kwh=[0.3],
+        market_sell_per_kwh=[0.0], access_per_kwh=[0.01], lem_price_per_kwh=[0.1],
+        contracted_power_kw=[5.0, 5.0], extra_power_price_per_kw=10.0, timestep_h=1.0)
+    result = run_collective(inputs, delivery="post", split="min_volume")
+    assert result.objective == pytest.approx(-0.025 + 0.005, abs=1e-9)
+    np.testing.assert_allclose(result.member_costs, [-0.075, 0.055], atol=1e-9)
+    np.testing.assert_allclose(result.dispatch["pool_purchase_kwh"], [0.0, 0.5], atol=1e-9)
+    np.testing.assert_allclose(result.dispatch["pool_sale_kwh"], [0.5, 0.0], atol=1e-9)
+
+
+# The original's single-stage pool (dual_pre_pool, LEM price 0) at its time limit.
+ORIGINAL_SINGLE_STAGE = {"n20_s24": 6.2521, "n20_s96": 6.5787}
+
+
+@needs_instances
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(ORIGINAL_SINGLE_STAGE))
+def test_single_stage_pool_is_at_most_the_original_cost(name):
+    inputs = from_rec_op_inputs(load_instance(name))
+    result = run_collective(inputs, lem_price_per_kwh=np.zeros(inputs.n_steps))
+    assert result.status == "optimal"
+    assert result.objective <= ORIGINAL_SINGLE_STAGE[name] + 5e-5
+
+
+def test_inputs_copy_the_callers_arrays():
+    load = np.array([[1.0, 0.0]])
+    inputs = OperationInputs(
+        load_kwh=load, pv_kwh=[[0.0, 1.0]], buy_per_kwh=[[0.2, 0.2]],
+        sell_per_kwh=[[0.05, 0.05]], market_buy_per_kwh=[0.3], market_sell_per_kwh=[0.0],
+        access_per_kwh=[0.01], lem_price_per_kwh=[0.1], contracted_power_kw=[5.0, 5.0],
+        extra_power_price_per_kw=10.0, timestep_h=1.0)
+    load[0, 0] = -5.0
+    assert inputs.load_kwh.iloc[0, 0] == 1.0
+    assert inputs.batteries.empty and list(inputs.batteries.columns) == list(BATTERY_COLUMNS)
