@@ -1299,7 +1299,7 @@ def run_collective(inputs: OperationInputs, *, market: str = "pool", delivery: s
                    no_loss: bool = False, no_loss_round_up: bool = False,
                    lem_price_per_kwh=None, solver: str = "auto",
                    time_limit_s: float | None = None, mip_gap: float = 1e-4,
-                   formulation: str = "reduced", split: str = "solver") -> OperationResult:
+                   formulation: str = "reduced", split: str = "min_volume") -> OperationResult:
     """The community's optimal operation as a pool (stage 2 of SPEC §4).
 
     Minimises the community cost: the members' energy, excess-power and degradation costs
@@ -1334,15 +1334,15 @@ def run_collective(inputs: OperationInputs, *, market: str = "pool", delivery: s
         checked against every constraint of the full model with binaries added back where
         the check fails; ``"full"``: the original's binaries everywhere (slow; for
         benchmarks).
-    split : {"solver", "min_volume"}
+    split : {"min_volume", "solver"}
         Equally optimal dispatches can move money between members (pool energy routed
-        back to the grid costs the community nothing). ``"solver"`` (default): the
-        solver's optimum, reproducible for one solver and version. ``"min_volume"``
-        makes the split deterministic with a secondary objective: among the dispatches
+        back to the grid costs the community nothing). ``"min_volume"`` (default) makes
+        the split deterministic with a secondary objective: among the dispatches
         of optimal community cost, the one with the least pool volume ``sum |purchase -
         sale|`` (one more solve, 2-4 times the time of the first on the 50-member
         instances; if it fails or its solution fails the full model's check, the first
-        optimum is kept).
+        optimum is kept). ``"solver"``: the solver's own optimum, faster, reproducible
+        for one solver and version only (HiGHS and GLPK split differently).
 
     Returns
     -------
@@ -1512,10 +1512,12 @@ def dual_prices(inputs: OperationInputs, *, market: str = "pool", delivery: str 
                 formulation: str = "reduced") -> pd.DataFrame:
     """LEM prices from the pool balance's dual values, with the interval of valid duals.
 
-    Solves :func:`run_collective`, fixes the binaries of the full formulation at the values
-    its optimum implies (importing or not, charging or not, which bound of the shared
-    energy binds), and measures the optimal value ``v(r_t)`` of the LP as a function of a shift
-    ``r_t`` of the pool balance at step t (``sum sales - sum purchases = r_t``). The
+    Solves :func:`run_collective` (with ``split="min_volume"``, so that the optimum and
+    hence the intervals do not depend on the solver), fixes the binaries of the full
+    formulation at the values its optimum implies (importing or not, charging or not,
+    which bound of the shared energy binds), and measures the optimal value ``v(r_t)`` of
+    the LP as a function of a shift ``r_t`` of the pool balance at step t
+    (``sum sales - sum purchases = r_t``). The
     valid duals of the balance are the subdifferential of ``v`` at 0, the interval
     ``[v'(0-), v'(0+)]``: ``low`` is what one more kWh injected into the pool saves the
     community, ``high`` what one kWh withdrawn costs it (``inf`` when no member can supply
@@ -1575,8 +1577,15 @@ formulation
         individual = _individual(inputs, delivery, name, time_limit_s, mip_gap, formulation)
         bound = individual.individual_costs.to_numpy() + _CHECK_TOL
     d = _data(inputs, delivery, lem)
-    flows = _solve_problem(inputs, d, pool=True, no_loss_bound=bound, formulation=formulation,
-                           solver=name, time_limit_s=time_limit_s, mip_gap=mip_gap)[0]
+    flows, _, result, _, _, _, _, optimum = _solve_problem(
+        inputs, d, pool=True, no_loss_bound=bound, formulation=formulation, solver=name,
+        time_limit_s=time_limit_s, mip_gap=mip_gap)
+    # the binaries are fixed at the optimum of least pool volume, not at whichever optimum
+    # the solver returned: the intervals then do not depend on the solver
+    found = _min_volume(optimum, d, result.objective, bound, name, time_limit_s,
+                        {_GAP_OPTION[name]: mip_gap})
+    if found is not None:
+        flows = found[0]
     model = _build(d, pool=True, import_binaries=np.ones(d.load.shape, dtype=bool),
                    battery_binaries=np.ones((inputs.n_steps, d.battery_members.size), dtype=bool),
                    shared_binaries=True, no_loss_bound=bound, name="rec_collective_pool_lp",

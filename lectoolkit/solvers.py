@@ -36,6 +36,15 @@ SOLVER_PREFERENCE = ("highs", "glpk", "cbc")
 
 _PYOMO_NAMES = {"highs": "appsi_highs", "glpk": "glpk", "cbc": "cbc"}
 _TIME_LIMIT_OPTION = {"highs": "time_limit", "glpk": "tmlim", "cbc": "sec"}
+
+CHECKED_SOLVERS = ("glpk",)
+"""Solvers whose "optimal" solutions are checked against every active constraint: GLPK
+5.0's LP presolver can report an infeasible LP as optimal ("OPTIMAL SOLUTION FOUND BY LP
+PREPROCESSOR" with an equality row violated by 1e-3; seen on the shifted pool LPs of
+``operation.dual_prices``; without its presolver GLPK finds the LP infeasible)."""
+
+CHECK_TOL = 1e-6
+"""Largest constraint violation accepted in a checked solution, relative to ``1 + |rhs|``."""
 _INSTALL_HINT = {
     "highs": "pip install highspy",
     "glpk": "apt install glpk-utils (or conda install -c conda-forge glpk)",
@@ -259,6 +268,24 @@ def _check_options(options, name: str, time_limit_s) -> dict:
     return checked
 
 
+def _check_solution(model, name: str, pyo) -> None:
+    """Raise :class:`SolverError` ("infeasible") if the loaded solution violates a row."""
+    for row in model.component_data_objects(pyo.Constraint, active=True):
+        body = pyo.value(row.body, exception=False)
+        if body is None:
+            continue
+        for bound, excess in ((row.lower, lambda b, v: b - v), (row.upper, lambda b, v: v - b)):
+            limit = pyo.value(bound) if bound is not None else None
+            if limit is not None and excess(limit, body) > CHECK_TOL * (1.0 + abs(limit)):
+                raise SolverError(
+                    f"solver {name!r} reported an optimum of model {model.name!r} whose "
+                    f"solution violates {row.name} by {abs(excess(limit, body)):.3g}; "
+                    "treated as infeasible (no valid solution)",
+                    name,
+                    "infeasible",
+                )
+
+
 def solve(
     model,
     solver: str = "auto",
@@ -339,5 +366,7 @@ def solve(
             condition,
         )
     model.solutions.load_from(results)
+    if name in CHECKED_SOLVERS:
+        _check_solution(model, name, pyo)
     objective = float(pyo.value(next(model.component_data_objects(pyo.Objective, active=True))))
     return SolveResult(name, solver_version(name), condition, objective, wall_time_s)
