@@ -61,10 +61,9 @@ which no physical flow of the community exceeds.
 Members' costs are not unique (equally optimal dispatches move money between members);
 ``run_collective(..., split="min_volume")`` picks the optimum of least pool volume.
 
-Not yet in this module (issue 10 continues): the bilateral market, the pricing loops, the
-total-share rules, and reporting a time-limited incumbent (a solve that hits ``time_limit_s`` raises
-:class:`lectoolkit.SolverError` with its termination condition, because
-:func:`lectoolkit.solvers.solve` loads optimal solutions only).
+:func:`lem_pricing_loop` iterates offer-based pricing and the two-stage pool (SPEC §4).
+
+Not yet in this module (issue 10 continues): the bilateral market and the total-share rules.
 """
 
 from __future__ import annotations
@@ -77,7 +76,7 @@ import numpy as np
 import pandas as pd
 
 from lectoolkit import _validate
-from lectoolkit.solvers import SolverError, resolve_solver, solve
+from lectoolkit.solvers import SolverError, _relative_gap, resolve_solver, solve
 
 BATTERY_COLUMNS = (
     "capacity_kwh", "power_kw", "charge_efficiency", "discharge_efficiency",
@@ -872,10 +871,15 @@ class OperationResult:
     status : str
         ``"optimal"``: the solver proved optimality within ``mip_gap`` (and the reduced
         formulation's solution passed the full model's check); closed forms are exact.
+        ``"time_limit"`` (:func:`run_collective` only): the solver stopped at
+        ``time_limit_s``; the dispatch is its best feasible solution (checked against
+        every constraint of the full model), not proven optimal.
     mip_gap : float
         Relative optimality gap within which ``objective`` is proven: the requested
         tolerance, 0 for closed forms [-]. An upper bound: a model without binaries (the
-        usual reduced formulation) is solved exactly.
+        usual reduced formulation) is solved exactly. With ``status="time_limit"``: the
+        achieved gap ``(objective - best bound) / |objective|`` (``inf`` when the solver
+        reports no bound, as GLPK does).
     solver, solver_version : str
         Solver used (``"none"`` and ``""`` for closed forms).
     n_binaries : int
@@ -940,8 +944,12 @@ def _post_individual_flows(d: _Data) -> dict[str, np.ndarray]:
 
 
 def _solve_problem(inputs, d: _Data, *, pool, no_loss_bound, formulation, solver,
-                   time_limit_s, mip_gap):
-    """Build, solve, check and (reduced formulation) add binaries back until proven."""
+                   time_limit_s, mip_gap, allow_time_limit=False):
+    """Build, solve, check and (reduced formulation) add binaries back until proven.
+
+    ``allow_time_limit``: accept a checked incumbent at the time limit (``result``'s
+    termination condition is then ``"time_limit"``).
+    """
     n_steps, n_members = d.load.shape
     n_batteries = d.battery_members.size
     full = formulation == "full"
@@ -965,7 +973,8 @@ def _solve_problem(inputs, d: _Data, *, pool, no_loss_bound, formulation, solver
                        compact=formulation == "reduced")
         build_s += time.perf_counter() - start
         start = time.perf_counter()
-        result = solve(model, solver, time_limit_s=time_limit_s, options=options)
+        result = solve(model, solver, time_limit_s=time_limit_s, options=options,
+                       allow_time_limit=allow_time_limit)
         solve_s += time.perf_counter() - start
         n_solves += 1
         flows, delta = _repair(d, _flows(model, d, pool))
@@ -1326,7 +1335,10 @@ def run_collective(inputs: OperationInputs, *, market: str = "pool", delivery: s
     solver : {"auto", "highs", "glpk", "cbc"}
         See :func:`lectoolkit.solvers.resolve_solver`.
     time_limit_s : float, optional
-        Solver time limit per solve, > 0 [s].
+        Solver time limit per solve, > 0 [s]. When the community's solve reaches it with
+        a feasible incumbent, the result has ``status="time_limit"`` and the achieved
+        gap in ``mip_gap`` (and ``split`` is not applied); the members' stage-1 solves
+        must still finish within it.
     mip_gap : float
         Relative optimality gap in [0, 1) within which ``objective`` is proven [-].
     formulation : {"reduced", "full"}
@@ -1358,8 +1370,9 @@ def run_collective(inputs: OperationInputs, *, market: str = "pool", delivery: s
     NotImplementedError
         For ``market="bilateral"`` or ``inputs.total_share=True`` (not modelled yet).
     lectoolkit.SolverError
-        If no solver is installed, or a solve ends other than optimal (time limit
-        included).
+        If no solver is installed, or a solve ends other than optimal or at the time
+        limit with an incumbent (a time limit without one, or in a stage-1 solve,
+        raises).
 
     Notes
     -----
@@ -1399,8 +1412,9 @@ def run_collective(inputs: OperationInputs, *, market: str = "pool", delivery: s
         bound = bound + _CHECK_TOL
     flows, worst, result, n_binaries, n_solves, build_s, solve_s, model = _solve_problem(
         inputs, d, pool=True, no_loss_bound=bound, formulation=formulation, solver=name,
-        time_limit_s=time_limit_s, mip_gap=mip_gap)
-    if split == "min_volume":
+        time_limit_s=time_limit_s, mip_gap=mip_gap, allow_time_limit=True)
+    limited = result.termination_condition == "time_limit"
+    if split == "min_volume" and not limited:
         start = time.perf_counter()
         found = _min_volume(model, d, result.objective, bound, name, time_limit_s,
                             {_GAP_OPTION[name]: mip_gap})
@@ -1412,7 +1426,9 @@ def run_collective(inputs: OperationInputs, *, market: str = "pool", delivery: s
     return OperationResult(
         objective=community, member_costs=pd.Series(member, index=inputs.members),
         individual_costs=individual.individual_costs, dispatch=_dispatch(inputs, d, flows),
-        status="optimal", mip_gap=mip_gap, solver=result.solver,
+        status=result.termination_condition,
+        mip_gap=_relative_gap(community, result.best_bound) if limited else mip_gap,
+        solver=result.solver,
         solver_version=result.solver_version, n_binaries=n_binaries, n_solves=n_solves,
         build_time_s=build_s, solve_time_s=solve_s, check=worst)
 
@@ -1602,3 +1618,180 @@ formulation
                      np.where(np.isfinite(low), low, high))
     return pd.DataFrame({"low_per_kwh": low + 0.0, "high_per_kwh": high + 0.0,  # no -0.0
                          "price_per_kwh": point + 0.0}, index=inputs.steps)
+
+
+# --------------------------------------------------------------------------- pricing loops
+
+
+@dataclass(frozen=True, eq=False)
+class PricingLoopResult:
+    """Outcome of :func:`lem_pricing_loop`.
+
+    Attributes
+    ----------
+    prices : pandas.Series
+        LEM price per step of the best iteration (the one of least community cost)
+        [EUR/kWh], indexed like ``inputs.steps``.
+    iterations : int
+        Collective models solved (one per price vector tried).
+    converged : bool
+        Whether the stop criterion held before ``max_iterations``.
+    best : OperationResult
+        The collective optimum at :attr:`prices`.
+    history : pandas.DataFrame
+        One row per iteration (``0, 1, ...``), one column per step: the price vector
+        priced from the previous iteration's flows (row 0: the starting 10 EUR/kWh).
+    """
+
+    prices: pd.Series
+    iterations: int
+    converged: bool
+    best: OperationResult
+    history: pd.DataFrame
+
+
+_LOOP_START_PER_KWH = 10.0  # the original's starting LEM price [EUR/kWh]
+
+
+def _offer_prices(inputs: OperationInputs, net_kwh: np.ndarray, rule, pruned, divider,
+                  compensation) -> np.ndarray:
+    from lectoolkit import lem
+
+    net = pd.DataFrame(net_kwh, index=inputs.steps, columns=inputs.members)
+    offers = lem.build_offers(
+        net.clip(lower=0.0), (-net).clip(lower=0.0), price_buy_per_kwh=inputs.buy_per_kwh,
+        price_sell_per_kwh=inputs.sell_per_kwh,
+        market_buy_per_kwh=inputs.market_buy_per_kwh,
+        market_sell_per_kwh=inputs.market_sell_per_kwh)
+    options = {"divider": divider} if rule == "mmr" else {}
+    if rule == "sdr":
+        options["compensation"] = compensation
+    return lem.lem_prices(offers, rule, pruned=pruned, steps=inputs.steps,
+                          **options).to_numpy(dtype=np.float64)
+
+
+def lem_pricing_loop(inputs: OperationInputs, rule: str, *, delivery: str = "pre",
+                     pruned: bool = True, divider: float = 0.5, compensation: float = 0.0,
+                     max_iterations: int = 20, tol: float = 0.01, solver: str = "auto",
+                     time_limit_s: float | None = None, mip_gap: float = 1e-4,
+                     formulation: str = "reduced", split: str = "min_volume"
+                     ) -> PricingLoopResult:
+    """LEM prices by iterating offer-based pricing and the two-stage pool (SPEC §4).
+
+    The loop of seed 004 (``loop_pre_pool_*``, ``loop_post_pool_*``): starting from 10
+    EUR/kWh at every step and the members' net loads ``load - pv``, each iteration
+
+    1. builds every member's offers from its current net flow
+       (:func:`lectoolkit.lem.build_offers` with its retail and the market prices),
+    2. prices them (:func:`lectoolkit.lem.lem_prices` with ``rule``),
+    3. solves the two-stage pool (:func:`run_collective` with ``no_loss=True``) at that
+       price, and takes the optimum's metered net flows (``net_kwh``: load - pv + charge
+       - discharge) as the next iteration's net flows.
+
+    It stops when the new price vector is within ``tol`` (:func:`lectoolkit.lem.
+    stop_criterion`) of *any* earlier one, the starting vector included (as the original
+    does: a return to an earlier vector would repeat the same cycle), or after
+    ``max_iterations`` solves. It reports the price vector whose optimum had the least
+    community cost (the first of those within 1e-6 relative, so that a solver's rounding
+    does not decide), not necessarily the last one. After delivery the
+    net flows are metered and fixed, so the second price vector equals the first and the
+    loop ends after two solves.
+
+    Parameters
+    ----------
+    inputs : OperationInputs
+        The community's horizon (``inputs.lem_price_per_kwh`` is not used).
+    rule : {"mmr", "sdr", "crossing_value"}
+        Pricing rule of :func:`lectoolkit.lem.lem_prices`.
+    delivery : {"pre", "post"}
+        ``"pre"``: batteries are scheduled; ``"post"``: metered net flows.
+    pruned : bool
+        MMR and SDR on the offers a pool clearing accepts (default) or on all of them.
+    divider : float in [0, 1]
+        MMR only: ``price = max_sell + divider (min_buy - max_sell)`` [-].
+    compensation : float in [0, 1]
+        SDR only: the SDRC compensation (0: plain SDR) [-].
+    max_iterations : int >= 1
+        Most collective solves.
+    tol : float > 0
+        Tolerance of the stop criterion on the Euclidean norm of the price change
+        [EUR/kWh].
+    solver, time_limit_s, mip_gap, formulation
+        As :func:`run_collective`, per solve (an optimum cut by ``time_limit_s`` is used as
+        it is: see ``best.status``).
+    split : {"min_volume", "solver"}
+        As :func:`run_collective`. The next offers come from the optimum's net flows,
+        which are not unique: with ``"solver"`` the path of the loop (its iterations, and
+        so which prices it reports) depends on the solver's vertex. On the original's
+        test case the pre-delivery crossing-value loop reports the original's prices
+        [0, 2, 2] in every case, after 3 iterations with HiGHS, 4 with GLPK (the dispatch
+        of least pool volume is not unique there either), 6 with GLPK's own vertex and 4
+        in the original (CBC).
+
+    Returns
+    -------
+    PricingLoopResult
+        Best prices, iterations, convergence flag, best optimum and price history.
+
+    Raises
+    ------
+    TypeError
+        If an argument is the wrong kind of object.
+    ValueError
+        If an argument is outside its domain (unknown rule, ``divider`` or
+        ``compensation`` outside [0, 1] or given to a rule they do not apply to,
+        ``max_iterations < 1``, ``tol <= 0``).
+    NotImplementedError
+        For ``inputs.total_share=True`` (not modelled yet).
+    lectoolkit.SolverError
+        As :func:`run_collective`.
+
+    Examples
+    --------
+    >>> inputs = OperationInputs(
+    ...     load_kwh=[[1.0, 0.0]], pv_kwh=[[0.0, 1.0]], buy_per_kwh=[[0.2, 0.2]],
+    ...     sell_per_kwh=[[0.05, 0.05]], market_buy_per_kwh=[0.3],
+    ...     market_sell_per_kwh=[0.0], access_per_kwh=[0.01], lem_price_per_kwh=[0.1],
+    ...     contracted_power_kw=[5.0, 5.0], extra_power_price_per_kw=10.0, timestep_h=1.0)
+    >>> loop = lem_pricing_loop(inputs, "mmr", delivery="post")
+    >>> loop.prices.round(6).tolist(), loop.iterations, loop.converged
+    ([0.125], 2, True)
+    """
+    from lectoolkit import lem
+
+    inputs, delivery = _check_common(inputs, delivery)
+    rule = _validate.choice(rule, "rule", lem.RULES)
+    pruned = _validate.flag(pruned, "pruned")
+    divider = _validate.share(divider, "divider")
+    compensation = _validate.share(compensation, "compensation")
+    if rule != "mmr" and divider != 0.5:
+        raise ValueError(f"divider: applies to rule='mmr' only, got rule={rule!r}")
+    if rule != "sdr" and compensation != 0.0:
+        raise ValueError(f"compensation: applies to rule='sdr' only (SDRC), got rule={rule!r}")
+    max_iterations = _validate.integer(max_iterations, "max_iterations", minimum=1)
+    tol = _validate.positive(tol, "tol", unit="EUR/kWh")
+    name, time_limit_s, mip_gap = _check_solver_args(solver, time_limit_s, mip_gap)
+    formulation = _validate.choice(formulation, "formulation", ("reduced", "full"))
+    split = _validate.choice(split, "split", ("min_volume", "solver"))
+    _refuse_total_share(inputs)
+    _data(inputs, delivery)  # refuses values beyond the solvers' range before any work
+    history = [np.full(inputs.n_steps, _LOOP_START_PER_KWH)]
+    net = (inputs.load_kwh - inputs.pv_kwh).to_numpy()
+    best = best_prices = None
+    converged = False
+    while len(history) <= max_iterations and not converged:
+        prices = _offer_prices(inputs, net, rule, pruned, divider, compensation)
+        result = run_collective(inputs, delivery=delivery, no_loss=True,
+                                lem_price_per_kwh=prices, solver=name,
+                                time_limit_s=time_limit_s, mip_gap=mip_gap,
+                                formulation=formulation, split=split)
+        net = result.dispatch["net_kwh"].to_numpy().reshape(inputs.n_steps, inputs.n_members)
+        if best is None or result.objective < best.objective - _CHECK_TOL * max(
+                1.0, abs(best.objective)):  # a solver's rounding is no improvement
+            best, best_prices = result, prices
+        converged = any(lem.stop_criterion(old, prices, tol) for old in history)
+        history.append(prices)
+    return PricingLoopResult(
+        prices=pd.Series(best_prices, index=inputs.steps, name="price_per_kwh"),
+        iterations=len(history) - 1, converged=converged, best=best,
+        history=pd.DataFrame(np.array(history), columns=inputs.steps).rename_axis("iteration"))

@@ -14,12 +14,26 @@ Three LP/MILP solvers are supported, in this order of preference for
 
 pyomo is imported inside the functions that need it, so ``import lectoolkit`` stays
 fast. Every solve returns a :class:`SolveResult` recording the solver's name and
-version; any termination other than optimal raises :class:`SolverError`.
+version; any termination other than optimal raises :class:`SolverError`, except a time
+limit reached with a feasible incumbent when the caller asks for it
+(``solve(..., allow_time_limit=True)``).
+
+What the solvers report at their time limit (pyomo 6.10):
+
+* HiGHS (``appsi_highs``): termination ``maxTimeLimit`` with the incumbent, if any, and
+  the best bound (``results.problem.lower_bound`` when minimising).
+* GLPK (``glpsol --tmlim``, whole seconds): termination ``feasible`` with the incumbent;
+  pyomo does not read GLPK's bound, so the bound is reported as unknown (``-inf`` when
+  minimising) and the gap as ``inf``. Without an incumbent: ``maxTimeLimit``.
+* CBC (``cbc -sec``): termination ``maxTimeLimit`` with the incumbent and its bound in
+  ``results.problem`` (from pyomo's CBC reader; not exercised by the test suite when
+  CBC is not installed).
 """
 
 from __future__ import annotations
 
 import importlib.util
+import math
 import numbers
 import shutil
 import time
@@ -81,11 +95,20 @@ class SolveResult:
     solver_version : str
         Version of the solver, e.g. ``"1.15.1"``.
     termination_condition : str
-        Always ``"optimal"`` (other conditions raise :class:`SolverError`).
+        ``"optimal"``, or ``"time_limit"`` for a feasible incumbent loaded at the time
+        limit (only with ``solve(..., allow_time_limit=True)``; other conditions raise
+        :class:`SolverError`).
     objective : float
-        Value of the model's active objective.
+        Value of the model's active objective at the loaded solution.
     wall_time_s : float
         Wall-clock time of the solver call [s].
+    best_bound : float
+        The solver's best bound on the objective (a lower bound when minimising); the
+        objective itself when the solver reports none for an optimum (an LP, GLPK);
+        ``-inf`` (``+inf`` when maximising) when it reports none at a time limit.
+    relative_gap : float
+        ``|objective - best_bound| / |objective|`` [-]: 0 when they are equal, ``inf``
+        when the bound is unknown or the objective is 0 and the bound is not.
     """
 
     solver: str
@@ -93,6 +116,8 @@ class SolveResult:
     termination_condition: str
     objective: float
     wall_time_s: float
+    best_bound: float = math.nan
+    relative_gap: float = math.nan
 
 
 def _import_pyomo():
@@ -286,6 +311,31 @@ def _check_solution(model, name: str, pyo) -> None:
                 )
 
 
+def _bound_and_gap(results, objective: float, minimise: bool, proven: bool):
+    """The solver's best bound and the relative gap of ``objective`` to it."""
+    bound = results.problem.lower_bound if minimise else results.problem.upper_bound
+    bound = None if bound is None else float(bound)
+    if bound is None or not math.isfinite(bound):
+        bound = objective if proven else (-math.inf if minimise else math.inf)
+    return bound, _relative_gap(objective, bound)
+
+
+def _relative_gap(objective: float, bound: float) -> float:
+    """``|objective - bound| / |objective|``: 0 when equal, inf when undefined [-]."""
+    difference = abs(objective - bound)
+    if difference == 0.0:
+        return 0.0
+    if objective == 0.0 or math.isinf(difference):
+        return math.inf
+    return difference / abs(objective)
+
+
+def _time_limited(name: str, condition: str, results) -> bool:
+    """Whether the solver stopped at its time limit with a feasible incumbent."""
+    limited = condition == "maxTimeLimit" or (name == "glpk" and condition == "feasible")
+    return limited and len(results.solution) > 0
+
+
 def solve(
     model,
     solver: str = "auto",
@@ -293,6 +343,7 @@ def solve(
     time_limit_s: float | None = None,
     options: dict | None = None,
     tee: bool = False,
+    allow_time_limit: bool = False,
 ) -> SolveResult:
     """Solve a pyomo model to optimality and load the solution into it.
 
@@ -304,33 +355,41 @@ def solve(
     solver : {"auto", "highs", "glpk", "cbc"}
         See :func:`resolve_solver`.
     time_limit_s : float, optional
-        Wall-clock limit passed to the solver, a finite number > 0 [s].
+        Wall-clock limit passed to the solver, a finite number > 0 [s] (GLPK takes whole
+        seconds: rounded up).
     options : dict of str to str or number, optional
         Further solver-specific options. HiGHS checks every name and value before the
         solve; GLPK and CBC get them unchanged. The time-limit option itself
         (``time_limit``, ``tmlim``, ``sec``) belongs in ``time_limit_s`` when that is given.
     tee : bool
         Stream the solver's log.
+    allow_time_limit : bool, default False
+        When the solver stops at its time limit with a feasible incumbent, load the
+        incumbent (checked against every active constraint) and return it with
+        ``termination_condition="time_limit"``, its best bound and relative gap, instead
+        of raising. A time limit without an incumbent still raises.
 
     Returns
     -------
     SolveResult
-        Solver name and version, termination condition, objective value, time.
+        Solver name and version, termination condition, objective value, time, best
+        bound and relative gap.
 
     Raises
     ------
     TypeError
         If ``model`` is not a pyomo model, ``solver`` not a string, ``time_limit_s``
         not a number, ``options`` not a dict of names to strings or numbers, or ``tee``
-        not a bool.
+        or ``allow_time_limit`` not a bool.
     ValueError
         If ``solver`` is unknown, ``time_limit_s`` is not a finite positive number, an
         option is refused by HiGHS or repeats the time limit, or ``model`` is not
         constructed or has no (or several) active objectives.
     SolverError
         If no solver is available or the termination condition is not optimal
-        (infeasible, unbounded, time limit, ...); the message names the solver and
-        the condition.
+        (infeasible, unbounded, time limit without ``allow_time_limit`` or without an
+        incumbent, ...); the message names the solver and the condition; or if a loaded
+        GLPK optimum or time-limited incumbent violates a constraint ("infeasible").
 
     Examples
     --------
@@ -349,24 +408,33 @@ def solve(
         time_limit_s = _validate.positive(time_limit_s, "time_limit_s", unit="s")
     solver_options = _check_options(options, name, time_limit_s)
     tee = _validate.flag(tee, "tee")
+    allow_time_limit = _validate.flag(allow_time_limit, "allow_time_limit")
     factory = pyo.SolverFactory(_PYOMO_NAMES[name])
-    if time_limit_s is not None:
-        solver_options[_TIME_LIMIT_OPTION[name]] = time_limit_s
+    if time_limit_s is not None:  # glpsol refuses a fractional --tmlim
+        solver_options[_TIME_LIMIT_OPTION[name]] = (
+            math.ceil(time_limit_s) if name == "glpk" else time_limit_s)
     for key, value in solver_options.items():
         factory.options[key] = value
     start = time.perf_counter()
     results = factory.solve(model, load_solutions=False, tee=tee)
     wall_time_s = time.perf_counter() - start
     condition = str(results.solver.termination_condition)
-    if condition != "optimal":
+    proven = condition == "optimal"
+    if not proven and not (allow_time_limit and _time_limited(name, condition, results)):
         raise SolverError(
             f"solver {name!r} stopped with termination condition {condition!r} "
-            f"on model {model.name!r} (no optimal solution)",
+            f"on model {model.name!r} (no optimal solution"
+            f"{'' if proven or not allow_time_limit else ' and no incumbent'})",
             name,
             condition,
         )
+    if not proven:  # pyomo refuses to load from an "aborted" solve: the incumbent is valid
+        results.solver.status = pyo.SolverStatus.ok
     model.solutions.load_from(results)
-    if name in CHECKED_SOLVERS:
+    if name in CHECKED_SOLVERS or not proven:
         _check_solution(model, name, pyo)
-    objective = float(pyo.value(next(model.component_data_objects(pyo.Objective, active=True))))
-    return SolveResult(name, solver_version(name), condition, objective, wall_time_s)
+    active = next(model.component_data_objects(pyo.Objective, active=True))
+    objective = float(pyo.value(active))
+    bound, gap = _bound_and_gap(results, objective, active.sense == pyo.minimize, proven)
+    return SolveResult(name, solver_version(name), "optimal" if proven else "time_limit",
+                       objective, wall_time_s, bound, gap)

@@ -28,7 +28,7 @@ SPECS = [
     Spec(
         "solve",
         good={"model": factory(small_lp), "solver": "auto", "time_limit_s": 60.0,
-              "options": {"presolve": "off"}, "tee": False},
+              "options": {"presolve": "off"}, "tee": False, "allow_time_limit": True},
         positional=("model",),
         bad={
             "model": [
@@ -55,6 +55,9 @@ SPECS = [
             ],
             "tee": [Bad(1, TypeError, "int"), Bad("yes", TypeError, "str"),
                     Bad(None, TypeError, "none")],
+            "allow_time_limit": [Bad(1, TypeError, "int"), Bad("yes", TypeError, "str"),
+                                 Bad(None, TypeError, "none"),
+                                 Bad(np.array([True]), TypeError, "array")],
         },
     ),
     Spec(

@@ -25,6 +25,7 @@ from lectoolkit.operation import (
     dual_prices,
     extract_dispatch,
     from_rec_op_inputs,
+    lem_pricing_loop,
     run_collective,
     run_individual,
 )
@@ -462,3 +463,92 @@ def test_inputs_copy_the_callers_arrays():
     load[0, 0] = -5.0
     assert inputs.load_kwh.iloc[0, 0] == 1.0
     assert inputs.batteries.empty and list(inputs.batteries.columns) == list(BATTERY_COLUMNS)
+
+
+# --------------------------------------------------------------------------- pricing loops
+
+LOOP_REFERENCE = [  # the original's tests: (delivery, rule, prices, iterations or None)
+    ("pre", "mmr", [1.0, 1.0, 1.5], 3),
+    ("pre", "sdr", [0.0, 0.0, 1.0], 3),
+    ("pre", "crossing_value", [0.0, 2.0, 2.0], None),  # 4 in the original: see below
+    ("post", "mmr", [1.0, 0.0, 0.0], None),
+    ("post", "sdr", [0.0, 0.0, 0.0], None),
+    ("post", "crossing_value", [0.0, 2.0, 2.0], None),
+]
+
+
+@pytest.mark.parametrize("solver", EVERY_SOLVER)
+@pytest.mark.parametrize(("delivery", "rule", "expected", "iterations"), LOOP_REFERENCE)
+def test_pricing_loops_of_the_original_tests(solver, delivery, rule, expected, iterations):
+    """The pool loops reach the original's prices. The pre-delivery crossing-value loop
+    takes 4 iterations in the original: its path follows the solver's choice among equally
+    optimal dispatches (3 here with HiGHS, 4 with GLPK); only the prices are the reference."""
+    loop = lem_pricing_loop(original_test_case(), rule, delivery=delivery, solver=solver)
+    np.testing.assert_allclose(loop.prices, expected, atol=1e-9)
+    assert loop.converged
+    if iterations is not None:
+        assert loop.iterations == iterations
+    history = loop.history.to_numpy()
+    assert history.shape == (loop.iterations + 1, 3)
+    np.testing.assert_allclose(history[0], 10.0)  # the original's starting price
+    # stopped because the last vector returned to an earlier one (within tol)
+    assert (np.linalg.norm(history[:-1] - history[-1], axis=1) < 0.01).any()
+    # the best optimum is the two-stage pool at the reported prices
+    again = run_collective(original_test_case(), delivery=delivery, no_loss=True,
+                           lem_price_per_kwh=loop.prices, solver=solver)
+    assert loop.best.objective == pytest.approx(again.objective, abs=1e-6)
+
+
+def test_post_delivery_loop_prices_the_metered_offers_once():
+    """After delivery the net flows are fixed: the loop prices the metered offers once and
+    stops at the second (equal) vector; the best optimum is the post-delivery pool of the
+    original's tests (objective 1.401)."""
+    from lectoolkit import lem
+
+    inputs = original_test_case()
+    offers = lem.build_offers(inputs.load_kwh, inputs.pv_kwh,
+                              price_buy_per_kwh=inputs.buy_per_kwh,
+                              price_sell_per_kwh=inputs.sell_per_kwh,
+                              market_buy_per_kwh=inputs.market_buy_per_kwh,
+                              market_sell_per_kwh=inputs.market_sell_per_kwh)
+    loop = lem_pricing_loop(inputs, "mmr", delivery="post")
+    np.testing.assert_allclose(loop.prices, lem.lem_prices(offers, "mmr", steps=inputs.steps))
+    assert loop.iterations == 2
+    assert loop.best.objective == pytest.approx(1.401, abs=1e-9)
+
+
+def test_pricing_loop_stops_at_max_iterations_unconverged():
+    loop = lem_pricing_loop(original_test_case(), "mmr", max_iterations=1)
+    assert loop.iterations == 1 and not loop.converged
+    np.testing.assert_allclose(loop.history.iloc[1], [1.0, 0.0, 0.0])  # offers of load - pv
+
+
+def test_pricing_loop_refuses_options_of_another_rule():
+    with pytest.raises(ValueError, match="^divider"):
+        lem_pricing_loop(original_test_case(), "sdr", divider=0.3)
+    with pytest.raises(ValueError, match="^compensation"):
+        lem_pricing_loop(original_test_case(), "mmr", compensation=0.3)
+
+
+# --------------------------------------------------------------------------- time limits
+
+
+@needs_instances
+@pytest.mark.parametrize("solver", EVERY_SOLVER)
+def test_time_limited_collective_reports_its_gap_not_optimal(solver):
+    """The full formulation of n5_s24 does not finish in a second: the result is the
+    checked incumbent with ``status="time_limit"`` and the achieved gap, whose bound lies
+    below the proven optimum of the reduced formulation."""
+    inputs = from_rec_op_inputs(load_instance("n5_s24"))
+    limited = run_collective(inputs, formulation="full", time_limit_s=1, solver=solver)
+    proven = run_collective(inputs, solver=solver)
+    assert limited.status == "time_limit" and proven.status == "optimal"
+    assert max(limited.check.values()) <= 1e-6
+    assert limited.objective >= proven.objective - 1e-6
+    assert limited.member_costs.sum() == pytest.approx(limited.objective, abs=1e-6)
+    if solver == "glpk":  # GLPK's bound does not reach pyomo: the gap is unknown
+        assert limited.mip_gap == np.inf
+    else:
+        assert 1e-4 < limited.mip_gap < np.inf
+        bound = limited.objective - limited.mip_gap * abs(limited.objective)
+        assert bound <= proven.objective + 1e-6

@@ -165,3 +165,78 @@ def test_numpy_option_values_are_accepted():
     result = solve(small_lp(), "highs", options={"presolve": np.str_("off"),
                                                  "mip_rel_gap": np.float64(1e-6)})
     assert result.objective == pytest.approx(11.0, abs=1e-9)
+
+
+def market_split(m: int = 4, n: int = 30, seed: int = 0):
+    """Cornuejols-Dahl market split as an optimisation: min total slack of m equations
+    ``a x = floor(sum a / 2)`` over binary x. Any x is feasible (incumbents are easy) and
+    with 4 x 30 random coefficients in [0, 99] an exact split almost surely does not exist,
+    so proving the optimum (> 0) takes branch and bound far beyond a second; the LP bound
+    is 0."""
+    rng = np.random.default_rng(seed)
+    a = rng.integers(0, 100, size=(m, n))
+    d = a.sum(axis=1) // 2
+    model = pyo.ConcreteModel(name="market_split")
+    model.x = pyo.Var(range(n), within=pyo.Binary)
+    model.up = pyo.Var(range(m), within=pyo.NonNegativeReals)
+    model.down = pyo.Var(range(m), within=pyo.NonNegativeReals)
+    model.split = pyo.Constraint(range(m), rule=lambda k, i: (
+        sum(int(a[i, j]) * k.x[j] for j in range(n)) + k.up[i] - k.down[i] == int(d[i])))
+    model.obj = pyo.Objective(expr=sum(model.up.values()) + sum(model.down.values()))
+    return model, a, d
+
+
+@pytest.mark.parametrize("solver", EVERY_SOLVER)
+def test_time_limit_returns_the_checked_incumbent_with_its_gap(solver):
+    model, a, d = market_split()
+    result = solve(model, solver, time_limit_s=1, allow_time_limit=True)
+    assert result.termination_condition == "time_limit"
+    x = np.array([pyo.value(model.x[j]) for j in range(a.shape[1])])
+    slack = np.abs(a @ np.round(x) - d).sum()  # the loaded incumbent is the reported one
+    assert result.objective == pytest.approx(slack, abs=1e-6) and slack > 0
+    assert result.best_bound <= result.objective
+    if solver == "glpk":  # pyomo does not read GLPK's bound
+        assert result.best_bound == -np.inf and result.relative_gap == np.inf
+    else:
+        assert result.relative_gap == pytest.approx(
+            (result.objective - result.best_bound) / result.objective)
+    assert result.wall_time_s < 30
+
+
+@pytest.mark.parametrize("solver", EVERY_SOLVER)
+def test_time_limit_still_raises_by_default(solver):
+    with pytest.raises(SolverError, match="no optimal solution") as caught:
+        solve(market_split()[0], solver, time_limit_s=1)
+    assert caught.value.termination_condition in ("maxTimeLimit", "feasible")
+
+
+def test_time_limit_without_an_incumbent_is_no_result():
+    """A time limit reached before any feasible solution is not loadable."""
+    results = type("Results", (), {"solution": []})()
+    assert not solvers._time_limited("highs", "maxTimeLimit", results)
+    assert not solvers._time_limited("glpk", "feasible", results)
+    with_solution = type("Results", (), {"solution": [object()]})()
+    assert solvers._time_limited("glpk", "feasible", with_solution)
+    assert not solvers._time_limited("highs", "feasible", with_solution)
+    assert not solvers._time_limited("highs", "infeasible", with_solution)
+
+
+@pytest.mark.parametrize("solver", EVERY_SOLVER)
+def test_optimal_solve_reports_a_zero_gap_on_an_lp(solver):
+    result = solve(small_lp(), solver, allow_time_limit=True)
+    assert result.termination_condition == "optimal"
+    assert result.best_bound == pytest.approx(11.0) and result.relative_gap == pytest.approx(0.0)
+
+
+@requires_glpk
+def test_glpk_takes_a_fractional_time_limit():
+    """glpsol refuses ``--tmlim 1.5``: the limit is rounded up to whole seconds."""
+    assert solve(small_lp(), "glpk", time_limit_s=1.5).objective == pytest.approx(11.0)
+
+
+def test_relative_gap_edge_cases():
+    assert solvers._relative_gap(2.0, 1.0) == 0.5
+    assert solvers._relative_gap(-2.0, -3.0) == 0.5
+    assert solvers._relative_gap(0.0, 0.0) == 0.0
+    assert solvers._relative_gap(0.0, -1.0) == np.inf
+    assert solvers._relative_gap(1.0, -np.inf) == np.inf
