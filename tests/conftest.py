@@ -29,6 +29,18 @@ def glpk_available() -> bool:
 requires_glpk = pytest.mark.skipif(not glpk_available(), reason="GLPK (glpsol) is not installed")
 
 
+def every_solver() -> list:
+    """One pytest param per supported solver, skipped when that solver is not installed."""
+    from lectoolkit.solvers import SOLVER_PREFERENCE, available_solvers
+
+    installed = available_solvers()
+    return [
+        pytest.param(name, marks=pytest.mark.skipif(name not in installed,
+                                                    reason=f"{name} is not installed"))
+        for name in SOLVER_PREFERENCE
+    ]
+
+
 @pytest.fixture(scope="session")
 def executed_notebook(tmp_path_factory):
     """Execute a notebook by stem with the quick parameters, once per session.

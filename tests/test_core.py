@@ -24,15 +24,11 @@ from lectoolkit.core import (
     nucleolus,
 )
 from lectoolkit.games import additive_worths, bankruptcy_worths, glove_worths, savings_worths
-from lectoolkit.solvers import SOLVER_PREFERENCE, available_solvers, solve
+from lectoolkit.solvers import solve
+from tests.conftest import every_solver
 
 LP_TOL = 1e-7
-INSTALLED = available_solvers()
-EVERY_SOLVER = [
-    pytest.param(name, marks=pytest.mark.skipif(name not in INSTALLED,
-                                                reason=f"{name} is not installed"))
-    for name in SOLVER_PREFERENCE
-]
+EVERY_SOLVER = every_solver()
 
 
 def coalition_sums(x):

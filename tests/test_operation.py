@@ -29,14 +29,10 @@ from lectoolkit.operation import (
     run_collective,
     run_individual,
 )
-from lectoolkit.solvers import SOLVER_PREFERENCE, available_solvers, solve
+from lectoolkit.solvers import solve
+from tests.conftest import every_solver
 
-INSTALLED = available_solvers()
-EVERY_SOLVER = [
-    pytest.param(name, marks=pytest.mark.skipif(name not in INSTALLED,
-                                                reason=f"{name} is not installed"))
-    for name in SOLVER_PREFERENCE
-]
+EVERY_SOLVER = every_solver()
 INSTANCES = Path(__file__).resolve().parents[2] / "shared" / "data" / "rec_instances"
 needs_instances = pytest.mark.skipif(not INSTANCES.is_dir(),
                                      reason="../shared/data/rec_instances is not present")

@@ -15,14 +15,10 @@ from lectoolkit.solvers import (
     solve,
     solver_version,
 )
-from tests.conftest import requires_glpk
+from tests.conftest import every_solver, requires_glpk
 
 INSTALLED = available_solvers()
-EVERY_SOLVER = [
-    pytest.param(name, marks=pytest.mark.skipif(name not in INSTALLED,
-                                                reason=f"{name} is not installed"))
-    for name in SOLVER_PREFERENCE
-]
+EVERY_SOLVER = every_solver()
 
 
 def small_lp():
