@@ -50,13 +50,13 @@ FIXED_BADS = [
 ]
 
 
-def _lp_spec(function):
+def _lp_spec(function, extra_worths_bads=()):
     return Spec(
         function,
         good={"worths": GLOVE, "solver": "auto", "method": "auto", "players": ["l", "r1", "r2"]},
         positional=("worths",),
         bad={
-            "worths": _worths_bads(lp=False),
+            "worths": _worths_bads(lp=False) + list(extra_worths_bads),
             "solver": choice_bads(extra=[Bad("", ValueError, "empty"),
                                          Bad("HiGHS", ValueError, "capitalised")]),
             "method": choice_bads(extra=[Bad(True, TypeError, "bool")]),
@@ -88,5 +88,8 @@ SPECS = [
              "fixed": FIXED_BADS},
     ),
     _lp_spec("least_core"),
-    _lp_spec("nucleolus"),
+    _lp_spec("prenucleolus"),
+    # singletons worth 1 + 1 + 1 > v(N) = 1: no imputation exists
+    _lp_spec("nucleolus", [Bad([0.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0], ValueError,
+                               "empty_imputation_set")]),
 ]
