@@ -9,7 +9,7 @@ the tidy dispatch frame. :func:`run_individual` and :func:`run_collective` do al
 Per member ``n`` and step ``t`` (energies in kWh per step of ``timestep_h`` hours): the
 meter's net flow ``e_cmet = load - pv + charge - discharge`` is met by retail and market
 imports and exports and, in the community pool, by pool purchases and sales. A member pays
-its imports, is paid for its exports, pays ``excess_kw * extra_power_price_per_kw`` for the
+its imports, is paid for its exports, pays ``excess_kw * price_extra_power_per_kw`` for the
 power above its contracted power in every step, and ``degradation_per_kwh`` per kWh its
 battery discharges. In the pool, the energy a member both buys from the pool and consumes,
 ``e_slc = min(max(e_cmet, 0), max(e_pur - e_sale, 0))``, pays the access tariff; pool
@@ -35,6 +35,12 @@ that it did not need them:
   import saved costs at least the export lost plus the access tariff of the ``e_slc`` it
   may add) and leaves every other constraint satisfied except, possibly, strictly positive
   sharing, which is checked.
+* Strictly positive sharing becomes ``pool_net >= min(net, 0)`` (a member sells to the
+  pool only energy it does not import): a bound for members without a battery (whose
+  ``net`` is a constant), exact; for members with one, relaxed to the bound at the
+  largest discharge, and where the check finds a member-step reselling grid imports, a
+  binary disjunction ``pool_net >= 0`` or ``pool_net >= net`` with physical big-Ms is
+  added there.
 * Battery binaries are dropped everywhere and checked.
 * Exact presolve and aggregation (no condition): the net flow of a member without a
   battery, and so its excess power, are constants; retail and market channels, which
@@ -58,12 +64,32 @@ which no physical flow of the community exceeds.
 
 :func:`dual_prices` reports the interval of valid duals of the pool balance.
 
+The reduced formulation is assembled as sparse matrices (:func:`_reduced_program`, no
+pyomo) and passed straight to HiGHS through highspy; GLPK and CBC get the same matrices
+as a pyomo model. The full formulation (:func:`build_collective_model`,
+``formulation="full"``) stays a pyomo model with named constraint families.
+
 Members' costs are not unique (equally optimal dispatches move money between members);
-``run_collective(..., split="min_volume")`` picks the optimum of least pool volume.
+``run_collective(..., split="min_volume")`` picks the optimum of least pool volume, and
+among those the one whose trades come earliest (least ``sum_t t |pool_net_t|``). When the
+reduced model is an LP (the usual case), the set of optima is obtained exactly by
+complementary slackness with the solver's optimal dual (fix every column with a non-zero
+reduced cost at its bound and every row with a non-zero dual at equality: any feasible
+point of that face is optimal and every optimum lies on it), so the secondary and
+tertiary objectives are two small LPs over the face, without the dense cost-cap row that
+made the simplex about 30 times slower. A MILP (binaries added back) caps the cost
+instead. Either way the chosen dispatch passes the full model's check and costs no more
+than the optimum (1e-6 relative), else the first optimum is kept.
 
 :func:`lem_pricing_loop` iterates offer-based pricing and the two-stage pool (SPEC §4).
 
-Not yet in this module (issue 10 continues): the bilateral market and the total-share rules.
+The bilateral market is in :mod:`lectoolkit.operation_bilateral` (``market="bilateral"``).
+The total-share rules (``inputs.total_share``, :func:`_build_total_share`) have no
+reduced form. They only restrict the problem, so the reduced formulation first solves
+without them: if that optimum (checked as above) meets them, it is optimal with them;
+else the full MILP with the rules is solved, checked the same way.
+Not yet modelled: dual prices of the bilateral market (the seed defines dual prices for
+the pool only) and dual prices under the total-share rules.
 """
 
 from __future__ import annotations
@@ -76,7 +102,13 @@ import numpy as np
 import pandas as pd
 
 from lectoolkit import _validate
-from lectoolkit.solvers import SolverError, _relative_gap, resolve_solver, solve
+from lectoolkit.solvers import (
+    SolverError,
+    _relative_gap,
+    _solve_program,
+    resolve_solver,
+    solve,
+)
 
 BATTERY_COLUMNS = (
     "capacity_kwh", "power_kw", "charge_efficiency", "discharge_efficiency",
@@ -185,17 +217,17 @@ class OperationInputs:
         steps and members of every other argument.
     pv_kwh : DataFrame or array, shape (n_steps, n_members)
         PV generation, >= 0 [kWh].
-    buy_per_kwh, sell_per_kwh : DataFrame or array, shape (n_steps, n_members)
+    price_buy_per_kwh, price_sell_per_kwh : DataFrame or array, shape (n_steps, n_members)
         Retail buy and sell prices of each member, finite [EUR/kWh].
-    market_buy_per_kwh, market_sell_per_kwh : Series or array, shape (n_steps,)
+    price_market_buy_per_kwh, price_market_sell_per_kwh : Series or array, shape (n_steps,)
         Market-indexed buy and sell prices, finite [EUR/kWh].
-    access_per_kwh : Series or array, shape (n_steps,)
+    price_access_per_kwh : Series or array, shape (n_steps,)
         Access tariff on self-consumed shared energy, finite [EUR/kWh].
     lem_price_per_kwh : Series or array, shape (n_steps,)
         Local-market price settling pool transfers, finite [EUR/kWh].
     contracted_power_kw : Series or array, shape (n_members,)
         Contracted power of each member, > 0 [kW].
-    extra_power_price_per_kw : float
+    price_extra_power_per_kw : float
         Penalty per kW above the contracted power, charged in every step, >= 0 [EUR/kW].
     timestep_h : float
         Length of a step, > 0 [h].
@@ -211,7 +243,10 @@ class OperationInputs:
         Forbid a member to sell to the pool more than its surplus (no grid import resold to
         the pool).
     total_share : bool
-        The original's total-share rules (not supported by :func:`run_collective` yet).
+        The original's total-share rules in the collective models: a member in surplus
+        in a community in deficit sells all its surplus to the pool, a member in deficit
+        in a community in surplus buys all its deficit from it (full MILP only; not in
+        :func:`dual_prices`).
 
     Raises
     ------
@@ -225,25 +260,25 @@ class OperationInputs:
     Examples
     --------
     >>> inputs = OperationInputs(
-    ...     load_kwh=[[1.0], [0.0]], pv_kwh=[[0.0], [2.0]], buy_per_kwh=[[0.2], [0.2]],
-    ...     sell_per_kwh=[[0.05], [0.05]], market_buy_per_kwh=[0.3, 0.3],
-    ...     market_sell_per_kwh=[0.0, 0.0], access_per_kwh=[0.01, 0.01],
+    ...     load_kwh=[[1.0], [0.0]], pv_kwh=[[0.0], [2.0]], price_buy_per_kwh=[[0.2], [0.2]],
+    ...     price_sell_per_kwh=[[0.05], [0.05]], price_market_buy_per_kwh=[0.3, 0.3],
+    ...     price_market_sell_per_kwh=[0.0, 0.0], price_access_per_kwh=[0.01, 0.01],
     ...     lem_price_per_kwh=[0.1, 0.1], contracted_power_kw=[5.0],
-    ...     extra_power_price_per_kw=10.0, timestep_h=1.0)
+    ...     price_extra_power_per_kw=10.0, timestep_h=1.0)
     >>> inputs.n_steps, inputs.n_members
     (2, 1)
     """
 
     load_kwh: pd.DataFrame
     pv_kwh: pd.DataFrame
-    buy_per_kwh: pd.DataFrame
-    sell_per_kwh: pd.DataFrame
-    market_buy_per_kwh: pd.Series
-    market_sell_per_kwh: pd.Series
-    access_per_kwh: pd.Series
+    price_buy_per_kwh: pd.DataFrame
+    price_sell_per_kwh: pd.DataFrame
+    price_market_buy_per_kwh: pd.Series
+    price_market_sell_per_kwh: pd.Series
+    price_access_per_kwh: pd.Series
     lem_price_per_kwh: pd.Series
     contracted_power_kw: pd.Series
-    extra_power_price_per_kw: float
+    price_extra_power_per_kw: float
     timestep_h: float
     batteries: pd.DataFrame | None = None
     strict_positive_sharing: bool = True
@@ -256,19 +291,19 @@ class OperationInputs:
         steps = (index if labelled else pd.RangeIndex(load.shape[0])).rename("step")
         members = (columns if labelled else pd.RangeIndex(load.shape[1])).rename("member")
         values = {"load_kwh": pd.DataFrame(load.copy(), index=steps, columns=members)}
-        for name, nonneg, unit in (("pv_kwh", True, "kWh"), ("buy_per_kwh", False, "EUR/kWh"),
-                                   ("sell_per_kwh", False, "EUR/kWh")):
+        for name, nonneg, unit in (("pv_kwh", True, "kWh"), ("price_buy_per_kwh", False, "EUR/kWh"),
+                                   ("price_sell_per_kwh", False, "EUR/kWh")):
             values[name] = _step_frame(getattr(self, name), name, steps, members, labelled,
                                        nonneg=nonneg, unit=unit)
-        for name in ("market_buy_per_kwh", "market_sell_per_kwh", "access_per_kwh",
-                     "lem_price_per_kwh"):
+        for name in ("price_market_buy_per_kwh", "price_market_sell_per_kwh",
+                     "price_access_per_kwh", "lem_price_per_kwh"):
             values[name] = _labelled_vector(getattr(self, name), name, steps, labelled, "step",
                                             unit="EUR/kWh")
         values["contracted_power_kw"] = _labelled_vector(
             self.contracted_power_kw, "contracted_power_kw", members, labelled, "member",
             unit="kW", nonneg=True, positive=True)
-        values["extra_power_price_per_kw"] = _validate.nonnegative(
-            self.extra_power_price_per_kw, "extra_power_price_per_kw", unit="EUR/kW")
+        values["price_extra_power_per_kw"] = _validate.nonnegative(
+            self.price_extra_power_per_kw, "price_extra_power_per_kw", unit="EUR/kW")
         values["timestep_h"] = _validate.positive(self.timestep_h, "timestep_h", unit="h")
         values["batteries"] = _battery_table(self.batteries, members)
         values["strict_positive_sharing"] = _validate.flag(self.strict_positive_sharing,
@@ -425,12 +460,12 @@ def from_rec_op_inputs(data) -> OperationInputs:
             load_kwh=pd.DataFrame(np.column_stack(profiles["e_c"]),
                                   columns=pd.Index(names, name="member")),
             pv_kwh=np.column_stack(profiles["e_g"]),
-            buy_per_kwh=np.column_stack(profiles["l_buy"]),
-            sell_per_kwh=np.column_stack(profiles["l_sell"]),
-            market_buy_per_kwh=prices["l_market_buy"],
-            market_sell_per_kwh=prices["l_market_sell"],
-            access_per_kwh=prices["l_grid"], lem_price_per_kwh=prices["l_lem"],
-            contracted_power_kw=np.asarray(contracted), extra_power_price_per_kw=extra,
+            price_buy_per_kwh=np.column_stack(profiles["l_buy"]),
+            price_sell_per_kwh=np.column_stack(profiles["l_sell"]),
+            price_market_buy_per_kwh=prices["l_market_buy"],
+            price_market_sell_per_kwh=prices["l_market_sell"],
+            price_access_per_kwh=prices["l_grid"], lem_price_per_kwh=prices["l_lem"],
+            contracted_power_kw=np.asarray(contracted), price_extra_power_per_kw=extra,
             timestep_h=timestep_h, batteries=batteries, strict_positive_sharing=strict,
             total_share=total_share,
         )
@@ -460,6 +495,7 @@ class _Data:
     bat: dict  # column -> array over battery_members
     strict: bool
     big_m: float
+    total_share: bool = False
 
 
 def _data(inputs: OperationInputs, delivery: str, lem=None) -> _Data:
@@ -478,9 +514,10 @@ def _data(inputs: OperationInputs, delivery: str, lem=None) -> _Data:
             f"inputs: flows of up to {big_m:.3g} kWh per step (load, PV, contracted and "
             f"battery power) exceed {SOLVER_MAX_VALUE:.0e}, beyond what LP solvers handle "
             "reliably; rescale the inputs (for example to MWh)")
-    prices = [inputs.buy_per_kwh, inputs.sell_per_kwh, inputs.market_buy_per_kwh,
-              inputs.market_sell_per_kwh, inputs.access_per_kwh, inputs.lem_price_per_kwh,
-              inputs.extra_power_price_per_kw, bat["degradation_per_kwh"]]
+    prices = [inputs.price_buy_per_kwh, inputs.price_sell_per_kwh,
+              inputs.price_market_buy_per_kwh, inputs.price_market_sell_per_kwh,
+              inputs.price_access_per_kwh, inputs.lem_price_per_kwh,
+              inputs.price_extra_power_per_kw, bat["degradation_per_kwh"]]
     if lem is not None and np.max(np.abs(lem)) > SOLVER_MAX_VALUE:
         raise ValueError(f"lem_price_per_kwh: prices above {SOLVER_MAX_VALUE:.0e} per kWh are "
                          "beyond what LP solvers handle reliably; rescale the currency unit")
@@ -491,15 +528,15 @@ def _data(inputs: OperationInputs, delivery: str, lem=None) -> _Data:
             f"inputs: prices of up to {largest:.3g} per kWh or kW exceed {SOLVER_MAX_VALUE:.0e}, "
             "beyond what LP solvers handle reliably; rescale the currency unit")
     return _Data(
-        load=load, pv=pv, buy=inputs.buy_per_kwh.to_numpy(),
-        sell=inputs.sell_per_kwh.to_numpy(),
-        market_buy=inputs.market_buy_per_kwh.to_numpy(),
-        market_sell=inputs.market_sell_per_kwh.to_numpy(),
-        access=inputs.access_per_kwh.to_numpy(),
+        load=load, pv=pv, buy=inputs.price_buy_per_kwh.to_numpy(),
+        sell=inputs.price_sell_per_kwh.to_numpy(),
+        market_buy=inputs.price_market_buy_per_kwh.to_numpy(),
+        market_sell=inputs.price_market_sell_per_kwh.to_numpy(),
+        access=inputs.price_access_per_kwh.to_numpy(),
         lem=inputs.lem_price_per_kwh.to_numpy() if lem is None else lem,
-        power=power, extra=inputs.extra_power_price_per_kw, dt=dt,
+        power=power, extra=inputs.price_extra_power_per_kw, dt=dt,
         battery_members=positions, bat={c: bat[c].to_numpy() for c in BATTERY_COLUMNS},
-        strict=inputs.strict_positive_sharing, big_m=big_m,
+        strict=inputs.strict_positive_sharing, big_m=big_m, total_share=inputs.total_share,
     )
 
 
@@ -510,15 +547,16 @@ def _pairs(mask: np.ndarray) -> list[tuple[int, int]]:
 
 
 def _build(d: _Data, *, pool: bool, import_binaries: np.ndarray, battery_binaries: np.ndarray,
-           shared_binaries: bool, no_loss_bound: np.ndarray | None, name: str,
-           compact: bool = False):
-    """The pyomo model; ``*_binaries`` are (steps x members / batteries) masks.
+           shared_binaries: bool, no_loss_bound: np.ndarray | None, name: str, trades=None):
+    """The original's formulation as a pyomo model (the reduced one: :func:`_reduced_program`).
 
-    ``compact`` (the reduced formulation) replaces the retail and market channels by one
-    import at the cheaper and one export at the better price (the channels differ only in
-    price, so this is exact; :func:`_flows` splits them back, ties to the retailer), and a
-    member's pool purchase and sale by their difference ``pool_net`` (every constraint and
-    cost depends on the difference only).
+    ``*_binaries`` are (steps x members / batteries) masks of the binaries to include.
+    ``trades``: the bilateral market's hook (:func:`lectoolkit.operation_bilateral.
+    _trades_hook`), called as ``trades(pyo, m)`` after the pool variables exist; it adds
+    the pairwise components and returns ``access_cost(n, t)``, the access-tariff
+    expression of member ``n`` at step ``t`` (default ``access[t] x shared``). With it,
+    ``shared`` is defined exactly (lower bounds at every step, upper bounds too where
+    ``d.access`` is negative).
     """
     from lectoolkit.solvers import _import_pyomo
 
@@ -530,50 +568,30 @@ def _build(d: _Data, *, pool: bool, import_binaries: np.ndarray, battery_binarie
     m.steps = pyo.RangeSet(0, n_steps - 1)
     m.batteries = pyo.Set(initialize=range(d.battery_members.size), ordered=True)
     flow = {"within": pyo.NonNegativeReals, "bounds": (0.0, big_m)}
-    if compact:
-        m.grid_import = pyo.Var(m.members, m.steps, **flow)
-        m.grid_export = pyo.Var(m.members, m.steps, **flow)
-        buy = np.minimum(d.buy, d.market_buy[:, None])
-        sell = np.maximum(d.sell, d.market_sell[:, None])
+    m.import_retail = pyo.Var(m.members, m.steps, **flow)
+    m.import_market = pyo.Var(m.members, m.steps, **flow)
+    m.export_retail = pyo.Var(m.members, m.steps, **flow)
+    m.export_market = pyo.Var(m.members, m.steps, **flow)
 
-        def imports(n, t):
-            return m.grid_import[n, t]
+    def imports(n, t):
+        return m.import_retail[n, t] + m.import_market[n, t]
 
-        def exports(n, t):
-            return m.grid_export[n, t]
+    def exports(n, t):
+        return m.export_retail[n, t] + m.export_market[n, t]
 
-        def grid_cost(n, t):
-            return float(buy[t, n]) * m.grid_import[n, t] - float(sell[t, n]) * m.grid_export[n, t]
-    else:
-        m.import_retail = pyo.Var(m.members, m.steps, **flow)
-        m.import_market = pyo.Var(m.members, m.steps, **flow)
-        m.export_retail = pyo.Var(m.members, m.steps, **flow)
-        m.export_market = pyo.Var(m.members, m.steps, **flow)
-
-        def imports(n, t):
-            return m.import_retail[n, t] + m.import_market[n, t]
-
-        def exports(n, t):
-            return m.export_retail[n, t] + m.export_market[n, t]
-
-        def grid_cost(n, t):
-            return (float(d.buy[t, n]) * m.import_retail[n, t]
-                    + float(d.market_buy[t]) * m.import_market[n, t]
-                    - float(d.sell[t, n]) * m.export_retail[n, t]
-                    - float(d.market_sell[t]) * m.export_market[n, t])
+    def grid_cost(n, t):
+        return (float(d.buy[t, n]) * m.import_retail[n, t]
+                + float(d.market_buy[t]) * m.import_market[n, t]
+                - float(d.sell[t, n]) * m.export_retail[n, t]
+                - float(d.market_sell[t]) * m.export_market[n, t])
     bat = d.bat
     limit = bat["power_kw"] * d.dt
     # Excess power [kW] is a decision only for members with a battery (the others' net flow
-    # and excess are constants) and, in the compact form, only at steps where the battery
-    # can push the net flow beyond the contracted power (elsewhere it is 0).
+    # and excess are constants).
     fixed_excess = _fixed_excess(d)
     owner = d.battery_members
-    can_exceed = np.ones((n_steps, owner.size), dtype=bool)
-    if compact:
-        base = (d.load - d.pv)[:, owner]
-        reach = np.maximum(np.abs(base + limit), np.abs(base - limit))
-        can_exceed = reach > d.power[owner] * d.dt
-    m.power_pairs = pyo.Set(initialize=_pairs(can_exceed), dimen=2, ordered=True)
+    m.power_pairs = pyo.Set(initialize=_pairs(np.ones((n_steps, owner.size), dtype=bool)),
+                            dimen=2, ordered=True)
     m.excess = pyo.Var(m.power_pairs, within=pyo.NonNegativeReals)
     m.charge = pyo.Var(m.batteries, m.steps, within=pyo.NonNegativeReals,
                        bounds=lambda _, b, t: (0.0, limit[b]))
@@ -587,16 +605,11 @@ def _build(d: _Data, *, pool: bool, import_binaries: np.ndarray, battery_binarie
         """Pool purchase minus pool sale [kWh]."""
         if not pool:
             return 0.0
-        if compact:
-            return m.pool_net[n, t]
         return m.pool_purchase[n, t] - m.pool_sale[n, t]
 
     if pool:
-        if compact:
-            m.pool_net = pyo.Var(m.members, m.steps, bounds=(-big_m, big_m))
-        else:
-            m.pool_purchase = pyo.Var(m.members, m.steps, **flow)
-            m.pool_sale = pyo.Var(m.members, m.steps, **flow)
+        m.pool_purchase = pyo.Var(m.members, m.steps, **flow)
+        m.pool_sale = pyo.Var(m.members, m.steps, **flow)
         m.shared = pyo.Var(m.members, m.steps, within=pyo.NonNegativeReals)
     battery_of = {int(n): b for b, n in enumerate(d.battery_members)}
 
@@ -636,35 +649,47 @@ def _build(d: _Data, *, pool: bool, import_binaries: np.ndarray, battery_binarie
         b = battery_of.get(n)
         if b is None:
             return cost + d.extra * float(fixed_excess[t, n])
-        if can_exceed[t, b]:
-            cost += d.extra * m.excess[b, t]
+        cost += d.extra * m.excess[b, t]
         if degradation[b] != 0.0:
             cost += float(degradation[b]) * m.discharge[b, t]
         return cost
 
     total = sum(stage1_cost(n, t) for n in range(n_members) for t in range(n_steps))
     if pool:
-        total += sum(float(d.access[t]) * m.shared[n, t]
-                     for n in range(n_members) for t in range(n_steps))
-        _build_pool(pyo, m, d, shared_binaries, net, pool_net, exports)
+        def access_cost(n, t):
+            return float(d.access[t]) * m.shared[n, t]
+
+        if trades is not None:
+            access_cost = trades(pyo, m)
+        total += sum(access_cost(n, t) for n in range(n_members) for t in range(n_steps))
+        _build_pool(pyo, m, d, shared_binaries, net, pool_net, exports,
+                    exact=trades is not None)
         if no_loss_bound is not None:
             m.no_loss = pyo.Constraint(m.members, rule=lambda _, n: sum(
-                stage1_cost(n, t) + float(d.access[t]) * m.shared[n, t]
+                stage1_cost(n, t) + access_cost(n, t)
                 + float(d.lem[t]) * pool_net(n, t)
                 for t in range(n_steps)) <= float(no_loss_bound[n]))
     m.objective = pyo.Objective(expr=total, sense=pyo.minimize)
     return m
 
 
-def _build_pool(pyo, m, d: _Data, shared_binaries: bool, net, pool_net, exports) -> None:
-    """Pool balance, shared energy and strictly positive sharing."""
+def _build_pool(pyo, m, d: _Data, shared_binaries: bool, net, pool_net, exports, *,
+                exact: bool = False) -> None:
+    """Pool balance, shared energy and strictly positive sharing.
+
+    ``exact``: the lower bounds of ``shared`` at every step (not only where the access
+    tariff is non-negative), so that with the upper bounds of the negative-tariff steps
+    ``shared`` equals its definition wherever its cost has mixed signs.
+    """
     big_m = d.big_m
     n_steps, n_members = d.load.shape
-    m.pool_shift = pyo.Param(m.steps, mutable=True, initialize=0.0)  # [kWh], for dual_prices
     m.pool_balance = pyo.Constraint(m.steps, rule=lambda _, t: (
-        -sum(pool_net(n, t) for n in range(n_members)) == m.pool_shift[t]))
+        -sum(pool_net(n, t) for n in range(n_members)) == 0.0))
     low = np.zeros((n_steps, n_members), dtype=bool)
     low[d.access >= 0, :] = True
+    upper = ~low
+    if exact:
+        low[:] = True
 
     if shared_binaries:
         m.shared_pairs = pyo.Set(initialize=_pairs(low), dimen=2, ordered=True)
@@ -677,7 +702,7 @@ def _build_pool(pyo, m, d: _Data, shared_binaries: bool, net, pool_net, exports)
         m.shared_pairs = pyo.Set(initialize=_pairs(low), dimen=2, ordered=True)
         m.shared_lower = pyo.Constraint(m.shared_pairs, rule=lambda _, n, t: (
             m.shared[n, t] >= pool_net(n, t) - exports(n, t)))
-    m.upper_pairs = pyo.Set(initialize=_pairs(~low), dimen=2, ordered=True)
+    m.upper_pairs = pyo.Set(initialize=_pairs(upper), dimen=2, ordered=True)
     m.shared_meter_on = pyo.Var(m.upper_pairs, within=pyo.Binary)
     m.shared_pool_on = pyo.Var(m.upper_pairs, within=pyo.Binary)
     m.shared_meter_upper = pyo.Constraint(m.upper_pairs, rule=lambda _, n, t: (
@@ -691,6 +716,359 @@ def _build_pool(pyo, m, d: _Data, shared_binaries: bool, net, pool_net, exports)
     if d.strict:
         m.strict_sharing = pyo.Constraint(m.import_pairs, rule=lambda _, n, t: (
             -pool_net(n, t) <= big_m * (1 - m.import_on[n, t])))
+    if d.total_share:
+        _build_total_share(pyo, m, d, net)
+
+
+def _build_total_share(pyo, m, d: _Data, net) -> None:
+    """The original's total-share rules (binaries ``community_surplus``, ``member_surplus``).
+
+    A member in surplus (``net <= 0``) at a step where the community is in deficit
+    (``sum net >= 0``) sells all its surplus to the pool (``pool_sale - pool_purchase =
+    -net``); a member in deficit in a community in surplus buys all its deficit
+    (``pool_purchase - pool_sale = net``). At a tie (``net = 0`` or ``sum net = 0``)
+    either side may apply, as in the original. The rules bind the member's net pool
+    flow; the original's bind its gross sales and purchases, which a member meets by
+    buying and reselling the same energy (the rules then change nothing).
+    """
+    big_m = d.big_m
+    n_members = d.load.shape[1]
+    total_m = n_members * big_m  # bounds |sum net|
+    pair_m = 3 * big_m  # bounds |pool_net +- net|
+
+    def community(t):
+        return sum(net(n, t) for n in range(n_members))
+
+    m.community_surplus = pyo.Var(m.steps, within=pyo.Binary)
+    m.member_surplus = pyo.Var(m.members, m.steps, within=pyo.Binary)
+    m.community_surplus_on = pyo.Constraint(m.steps, rule=lambda _, t: (
+        community(t) <= total_m * (1 - m.community_surplus[t])))
+    m.community_surplus_off = pyo.Constraint(m.steps, rule=lambda _, t: (
+        community(t) >= -total_m * m.community_surplus[t]))
+    m.member_surplus_on = pyo.Constraint(m.members, m.steps, rule=lambda _, n, t: (
+        net(n, t) <= big_m * (1 - m.member_surplus[n, t])))
+    m.member_surplus_off = pyo.Constraint(m.members, m.steps, rule=lambda _, n, t: (
+        net(n, t) >= -big_m * m.member_surplus[n, t]))
+
+    def sells_all(n, t):  # 0 when the member is in surplus and the community in deficit
+        return pair_m * (1 - m.member_surplus[n, t] + m.community_surplus[t])
+
+    def buys_all(n, t):  # 0 when the member is in deficit and the community in surplus
+        return pair_m * (1 - m.community_surplus[t] + m.member_surplus[n, t])
+
+    def pool_net(n, t):
+        return m.pool_purchase[n, t] - m.pool_sale[n, t]
+
+    m.share_all_surplus_low = pyo.Constraint(m.members, m.steps, rule=lambda _, n, t: (
+        pool_net(n, t) >= net(n, t) - sells_all(n, t)))
+    m.share_all_surplus_high = pyo.Constraint(m.members, m.steps, rule=lambda _, n, t: (
+        pool_net(n, t) <= net(n, t) + sells_all(n, t)))
+    m.buy_all_deficit_low = pyo.Constraint(m.members, m.steps, rule=lambda _, n, t: (
+        pool_net(n, t) >= net(n, t) - buys_all(n, t)))
+    m.buy_all_deficit_high = pyo.Constraint(m.members, m.steps, rule=lambda _, n, t: (
+        pool_net(n, t) <= net(n, t) + buys_all(n, t)))
+
+
+# --------------------------------------------------------------------------- matrix form
+
+
+class _Assembly:
+    """Coordinate-form assembly of a :class:`lectoolkit.solvers._LinearProgram`.
+
+    Columns and rows are created in blocks at the true entries of a mask; a block's
+    indices come back as an integer array of the mask's shape (-1 where no column or row).
+    """
+
+    def __init__(self):
+        self.n_cols = self.n_rows = 0
+        self.columns = {"lower": [], "upper": [], "cost": [], "integer": []}
+        self.entries = {"rows": [], "cols": [], "values": []}
+        self.bounds = {"lower": [], "upper": []}
+
+    @staticmethod
+    def _new(mask, start):
+        mask = np.asarray(mask, dtype=bool)
+        index = np.full(mask.shape, -1, dtype=np.int64)
+        index[mask] = np.arange(start, start + int(mask.sum()))
+        return mask, index
+
+    def variables(self, mask, lower, upper, cost=0.0, *, integer=False) -> np.ndarray:
+        mask, index = self._new(mask, self.n_cols)
+        self.n_cols += int(mask.sum())
+        for key, value in (("lower", lower), ("upper", upper), ("cost", cost),
+                           ("integer", integer)):
+            self.columns[key].append(np.broadcast_to(np.asarray(value), mask.shape)[mask])
+        return index
+
+    def constraints(self, mask, lower, upper) -> np.ndarray:
+        """Rows ``lower <= ... <= upper``; their terms come from :meth:`add`."""
+        mask, index = self._new(mask, self.n_rows)
+        self.n_rows += int(mask.sum())
+        for key, value in (("lower", lower), ("upper", upper)):
+            self.bounds[key].append(np.broadcast_to(np.asarray(value, dtype=np.float64),
+                                                    mask.shape)[mask])
+        return index
+
+    def add(self, row, coef, col) -> None:
+        """Add ``coef * x[col]`` to rows ``row`` (broadcast together; -1 entries skipped)."""
+        row, coef, col = np.broadcast_arrays(row, np.asarray(coef, dtype=np.float64), col)
+        keep = (row >= 0) & (col >= 0) & (coef != 0.0)
+        for key, value in (("rows", row), ("cols", col), ("values", coef)):
+            self.entries[key].append(value[keep])
+
+    def program(self, name: str, offset: float):
+        from lectoolkit.solvers import _LinearProgram
+
+        def joined(parts, dtype):
+            return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype=dtype)
+
+        return _LinearProgram(
+            cost=joined(self.columns["cost"], np.float64),
+            col_lower=joined(self.columns["lower"], np.float64),
+            col_upper=joined(self.columns["upper"], np.float64),
+            integer=joined(self.columns["integer"], bool),
+            rows=joined(self.entries["rows"], np.int64),
+            cols=joined(self.entries["cols"], np.int64),
+            values=joined(self.entries["values"], np.float64),
+            row_lower=joined(self.bounds["lower"], np.float64),
+            row_upper=joined(self.bounds["upper"], np.float64), name=name, offset=offset)
+
+
+def _on_members(d: _Data, index: np.ndarray) -> np.ndarray:
+    """Battery-indexed column indices (steps x batteries) spread over members (-1 else)."""
+    out = np.full(d.load.shape, -1, dtype=np.int64)
+    out[:, d.battery_members] = index
+    return out
+
+
+def _reduced_program(d: _Data, *, pool: bool, import_binaries: np.ndarray,
+                     battery_binaries: np.ndarray, shared_binaries: bool,
+                     no_loss_bound: np.ndarray | None, name: str, strict_binaries=None):
+    """The reduced formulation as a matrix program; ``*_binaries`` as :func:`_build`.
+
+    Retail and market channels are one import at the cheaper and one export at the better
+    price (they differ only in price, so this is exact; :func:`_program_flows` splits
+    them back, ties to the retailer); a member's pool purchase and sale are their
+    difference ``pool_net`` (every constraint and cost depends on the difference only);
+    excess power is a decision only for members with a battery and only at steps where
+    the battery can push the net flow beyond the contracted power (elsewhere it is the
+    constant of :func:`_fixed_excess`).
+
+    Returns the program and its layout: column indices per variable family (steps x
+    members or batteries, -1 where absent) and, for the pool, ``"pool_balance"``, the
+    row index of each step's pool balance.
+    """
+    n_steps, n_members = d.load.shape
+    owner = d.battery_members
+    big_m = d.big_m
+    bat = d.bat
+    lp = _Assembly()
+    every = np.ones((n_steps, n_members), dtype=bool)
+    each_battery = np.ones((n_steps, owner.size), dtype=bool)
+    buy = np.minimum(d.buy, d.market_buy[:, None])
+    sell = np.maximum(d.sell, d.market_sell[:, None])
+    base = d.load - d.pv
+    limit = bat["power_kw"] * d.dt
+    reach = np.maximum(np.abs(base[:, owner] + limit), np.abs(base[:, owner] - limit))
+    can_exceed = reach > d.power[owner] * d.dt
+    col = {
+        "grid_import": lp.variables(every, 0.0, big_m, buy),
+        "grid_export": lp.variables(every, 0.0, big_m, -sell),
+        "excess": lp.variables(can_exceed, 0.0, np.inf, d.extra),
+        "charge": lp.variables(each_battery, 0.0, limit),
+        "discharge": lp.variables(each_battery, 0.0, limit, bat["degradation_per_kwh"]),
+        "stored": lp.variables(each_battery, bat["soc_min"] * bat["capacity_kwh"],
+                               bat["soc_max"] * bat["capacity_kwh"]),
+        "import_on": lp.variables(import_binaries, 0.0, 1.0, integer=True),
+        "charge_on": lp.variables(battery_binaries, 0.0, 1.0, integer=True),
+    }
+    charge, discharge = _on_members(d, col["charge"]), _on_members(d, col["discharge"])
+    grid = lp.constraints(every, base, base)  # imports - exports + pool_net = net
+    for coef, index in ((1.0, col["grid_import"]), (-1.0, col["grid_export"]),
+                        (-1.0, charge), (1.0, discharge)):
+        lp.add(grid, coef, index)
+    contracted = d.power[owner] * d.dt
+    for sign in (1.0, -1.0):  # +-net <= dt (contracted + excess)
+        rows = lp.constraints(can_exceed, -np.inf, contracted - sign * base[:, owner])
+        lp.add(rows, sign, col["charge"])
+        lp.add(rows, -sign, col["discharge"])
+        lp.add(rows, -d.dt, col["excess"])
+    rows = lp.constraints(import_binaries, -np.inf, 0.0)  # imports <= M on
+    lp.add(rows, 1.0, col["grid_import"])
+    lp.add(rows, -big_m, col["import_on"])
+    rows = lp.constraints(import_binaries, -np.inf, big_m)  # exports <= M (1 - on)
+    lp.add(rows, 1.0, col["grid_export"])
+    lp.add(rows, big_m, col["import_on"])
+    initial = np.zeros((n_steps, owner.size))
+    initial[:1] = bat["initial_kwh"]
+    rows = lp.constraints(each_battery, initial, initial)  # stored - previous - in + out = 0
+    lp.add(rows, 1.0, col["stored"])
+    lp.add(rows[1:], -1.0, col["stored"][:-1])
+    lp.add(rows, -bat["charge_efficiency"], col["charge"])
+    lp.add(rows, 1.0 / bat["discharge_efficiency"], col["discharge"])
+    rows = lp.constraints(battery_binaries, -np.inf, 0.0)  # charge <= limit on
+    lp.add(rows, 1.0, col["charge"])
+    lp.add(rows, -limit, col["charge_on"])
+    rows = lp.constraints(battery_binaries, -np.inf, limit)  # discharge <= limit (1 - on)
+    lp.add(rows, 1.0, col["discharge"])
+    lp.add(rows, limit, col["charge_on"])
+    offset = float((d.extra * _fixed_excess(d)).sum(axis=0)[_no_battery(d)].sum())
+    if pool:
+        _reduced_pool(lp, col, d, grid, charge, discharge, import_binaries, shared_binaries,
+                      no_loss_bound, strict_binaries)
+    return lp.program(name, offset), col
+
+
+def _no_battery(d: _Data) -> np.ndarray:
+    """Mask of the members without a battery."""
+    mask = np.ones(d.load.shape[1], dtype=bool)
+    mask[d.battery_members] = False
+    return mask
+
+
+def _reduced_pool(lp: _Assembly, col: dict, d: _Data, grid, charge, discharge,
+                  import_binaries, shared_binaries, no_loss_bound, strict_binaries) -> None:
+    """Pool columns and rows of :func:`_reduced_program` (``col`` gains its families).
+
+    Strictly positive sharing: a member may sell to the pool only what it does not import,
+    ``pool_net >= min(net, 0)`` (with import/export exclusivity this is the full model's
+    rule, and every point of the full model satisfies it). Without a battery ``net`` is a
+    constant and this is a bound of ``pool_net``; with one it is the disjunction
+    ``pool_net >= 0`` or ``pool_net >= net``, modelled where ``strict_binaries`` asks
+    (binary ``sell_on``, big-Ms from the flows' physical bounds) and otherwise relaxed to
+    the bound at the largest discharge.
+    """
+    n_steps, n_members = d.load.shape
+    big_m = d.big_m
+    base = d.load - d.pv
+    every = np.ones((n_steps, n_members), dtype=bool)
+    lowest = np.full((n_steps, n_members), -big_m)
+    if d.strict:  # pool_net >= min(net, 0): exact without a battery, valid with one
+        limit = d.bat["power_kw"] * d.dt
+        least_net, highest = base.copy(), base.copy()  # the range of net
+        least_net[:, d.battery_members] -= limit
+        highest[:, d.battery_members] += limit
+        lowest = np.maximum(lowest, np.minimum(least_net, 0.0))
+    col["pool_net"] = lp.variables(every, lowest, big_m)
+    col["shared"] = lp.variables(every, 0.0, np.inf, d.access[:, None])
+    lp.add(grid, 1.0, col["pool_net"])
+    balance = lp.constraints(np.ones(n_steps, dtype=bool), 0.0, 0.0)  # sales - purchases
+    lp.add(balance[:, None], -1.0, col["pool_net"])
+    col["pool_balance"] = balance
+    low = every & (d.access >= 0)[:, None]
+    if shared_binaries:  # shared >= min(net, pool_net) through a binary pick
+        col["shared_pick"] = lp.variables(low, 0.0, 1.0, integer=True)
+        rows = lp.constraints(low, base, np.inf)  # shared - net + 2M pick >= 0
+        for coef, index in ((1.0, col["shared"]), (-1.0, charge), (1.0, discharge),
+                            (2 * big_m, col["shared_pick"])):
+            lp.add(rows, coef, index)
+        rows = lp.constraints(low, -2 * big_m, np.inf)  # shared - pool_net >= -2M (1 - pick)
+        for coef, index in ((1.0, col["shared"]), (-1.0, col["pool_net"]),
+                            (-2 * big_m, col["shared_pick"])):
+            lp.add(rows, coef, index)
+    else:  # shared >= pool_net - exports (exact with import/export exclusivity)
+        rows = lp.constraints(low, 0.0, np.inf)
+        for coef, index in ((1.0, col["shared"]), (-1.0, col["pool_net"]),
+                            (1.0, col["grid_export"])):
+            lp.add(rows, coef, index)
+    upper = every & ~low  # negative access tariff: shared <= max(net, 0), max(pool_net, 0)
+    for key, terms, constant in (("shared_meter_on", ((-1.0, charge), (1.0, discharge)), base),
+                                 ("shared_pool_on", ((-1.0, col["pool_net"]),), 0.0)):
+        col[key] = lp.variables(upper, 0.0, 1.0, integer=True)
+        rows = lp.constraints(upper, -np.inf, constant + 2 * big_m)  # <= x + 2M (1 - on)
+        for coef, index in ((1.0, col["shared"]), *terms, (2 * big_m, col[key])):
+            lp.add(rows, coef, index)
+        rows = lp.constraints(upper, -np.inf, 0.0)  # shared <= M on
+        lp.add(rows, 1.0, col["shared"])
+        lp.add(rows, -big_m, col[key])
+    if d.strict:  # -pool_net <= M (1 - importing), M = -(pool_net's lower bound)
+        sale_m = -lowest
+        rows = lp.constraints(import_binaries, -np.inf, sale_m)
+        lp.add(rows, -1.0, col["pool_net"])
+        lp.add(rows, sale_m, col["import_on"])
+        # the convex hull of pool_net >= min(net, 0) over net's range [lo, hi] for members
+        # with a battery: the chord pool_net >= k net + c (exact when lo >= 0 or hi <= 0)
+        lo, hi = least_net[:, d.battery_members], highest[:, d.battery_members]
+        mixed = (lo < 0.0) & (hi > 0.0)
+        k = np.where(mixed, -lo / np.where(mixed, hi - lo, 1.0), (hi <= 0.0).astype(float))
+        c = np.where(mixed, lo * hi / np.where(mixed, hi - lo, 1.0), 0.0)
+        rows = lp.constraints(np.ones_like(mixed), k * base[:, d.battery_members] + c, np.inf)
+        lp.add(rows, 1.0, col["pool_net"][:, d.battery_members])
+        lp.add(rows, -k, col["charge"])
+        lp.add(rows, k, col["discharge"])
+        mask = np.zeros((n_steps, n_members), dtype=bool) if strict_binaries is None else \
+            strict_binaries
+        col["sell_on"] = lp.variables(mask, 0.0, 1.0, integer=True)
+        rows = lp.constraints(mask, 0.0, np.inf)  # pool_net + M sell_on >= 0
+        lp.add(rows, 1.0, col["pool_net"])
+        lp.add(rows, sale_m, col["sell_on"])
+        net_m = np.maximum(highest - lowest, 0.0)  # >= net - pool_net
+        rows = lp.constraints(mask, base - net_m, np.inf)  # pool_net - net >= -M (1 - on)
+        for coef, index in ((1.0, col["pool_net"]), (-1.0, charge), (1.0, discharge),
+                            (-net_m, col["sell_on"])):
+            lp.add(rows, coef, index)
+    if no_loss_bound is not None:
+        constant = (d.extra * _fixed_excess(d)).sum(axis=0) * _no_battery(d)
+        rows = lp.constraints(np.ones(n_members, dtype=bool), -np.inf,
+                              no_loss_bound - constant)
+        buy = np.minimum(d.buy, d.market_buy[:, None])
+        sell = np.maximum(d.sell, d.market_sell[:, None])
+        for coef, index in ((buy, col["grid_import"]), (-sell, col["grid_export"]),
+                            (d.access[:, None], col["shared"]),
+                            (d.lem[:, None], col["pool_net"])):
+            lp.add(rows[None, :], coef, index)
+        battery_rows = rows[d.battery_members][None, :]
+        lp.add(battery_rows, d.extra, col["excess"])
+        lp.add(battery_rows, d.bat["degradation_per_kwh"], col["discharge"])
+
+
+def _program_point(layout: dict, d: _Data, dispatch: pd.DataFrame, n_cols: int) -> np.ndarray:
+    """The point of :func:`_reduced_program` a dispatch frame gives (binaries at 0)."""
+
+    def member(column):
+        return dispatch[column].to_numpy().reshape(d.load.shape)
+
+    owner = d.battery_members
+    values = {
+        "grid_import": member("import_retail_kwh") + member("import_market_kwh"),
+        "grid_export": member("export_retail_kwh") + member("export_market_kwh"),
+        "pool_net": member("pool_purchase_kwh") - member("pool_sale_kwh"),
+        "shared": member("shared_kwh"), "excess": member("excess_kw")[:, owner],
+        "charge": member("charge_kwh")[:, owner], "discharge": member("discharge_kwh")[:, owner],
+        "stored": member("stored_kwh")[:, owner],
+    }
+    x = np.zeros(n_cols)
+    for key, value in values.items():
+        index = layout.get(key)
+        if index is not None:
+            present = index >= 0
+            x[index[present]] = value[present]
+    return x
+
+
+def _program_flows(x: np.ndarray, col: dict, d: _Data, pool: bool) -> dict[str, np.ndarray]:
+    """The flows of a solution ``x`` of :func:`_reduced_program`."""
+
+    def take(index):
+        return np.where(index >= 0, x[np.maximum(index, 0)], 0.0)
+
+    imports, exports = take(col["grid_import"]), take(col["grid_export"])
+    market_buy = d.market_buy[:, None] < d.buy  # ties to the retailer
+    market_sell = d.market_sell[:, None] > d.sell
+    shape = d.load.shape
+    pool_net = take(col["pool_net"]) if pool else np.zeros(shape)
+    flows = {"import_retail": np.where(market_buy, 0.0, imports),
+             "import_market": np.where(market_buy, imports, 0.0),
+             "export_retail": np.where(market_sell, 0.0, exports),
+             "export_market": np.where(market_sell, exports, 0.0),
+             "pool_purchase": np.maximum(pool_net, 0.0), "pool_sale": np.maximum(-pool_net, 0.0),
+             "shared": take(col["shared"]) if pool else np.zeros(shape)}
+    for key in ("charge", "discharge", "stored"):
+        flows[key] = take(col[key])
+    flows["net"] = d.load - d.pv + _battery_on_members(d, flows["charge"] - flows["discharge"])
+    flows["excess"] = _fixed_excess(d)
+    flows["excess"][:, d.battery_members] = take(col["excess"])
+    return flows
 
 
 # --------------------------------------------------------------------------- solution
@@ -709,25 +1087,10 @@ def _values(var, shape) -> np.ndarray:
 def _flows(model, d: _Data, pool: bool) -> dict[str, np.ndarray]:
     shape = d.load.shape
     bshape = (shape[0], d.battery_members.size)
-    if hasattr(model, "grid_import"):  # compact: split back, ties to the retailer
-        imports = _values(model.grid_import, shape)
-        exports = _values(model.grid_export, shape)
-        market_buy = d.market_buy[:, None] < d.buy
-        market_sell = d.market_sell[:, None] > d.sell
-        flows = {"import_retail": np.where(market_buy, 0.0, imports),
-                 "import_market": np.where(market_buy, imports, 0.0),
-                 "export_retail": np.where(market_sell, 0.0, exports),
-                 "export_market": np.where(market_sell, exports, 0.0)}
-    else:
-        flows = {key: _values(getattr(model, key), shape) for key in (
-            "import_retail", "import_market", "export_retail", "export_market")}
-    if pool and hasattr(model, "pool_net"):
-        pool_net = _values(model.pool_net, shape)
-        flows["pool_purchase"] = np.maximum(pool_net, 0.0)
-        flows["pool_sale"] = np.maximum(-pool_net, 0.0)
-    else:
-        for key in ("pool_purchase", "pool_sale"):
-            flows[key] = _values(getattr(model, key), shape) if pool else np.zeros(shape)
+    flows = {key: _values(getattr(model, key), shape) for key in (
+        "import_retail", "import_market", "export_retail", "export_market")}
+    for key in ("pool_purchase", "pool_sale"):
+        flows[key] = _values(getattr(model, key), shape) if pool else np.zeros(shape)
     flows["shared"] = _values(model.shared, shape) if pool else np.zeros(shape)
     for key in ("charge", "discharge", "stored"):
         flows[key] = _values(getattr(model, key), bshape)
@@ -794,12 +1157,12 @@ def _repair(d: _Data, f) -> tuple[dict, np.ndarray]:
 
 
 def _violations(d: _Data, f, *, pool: bool, no_loss_bound) -> tuple[dict, np.ndarray, np.ndarray,
-                                                                     np.ndarray]:
+                                                                     np.ndarray, np.ndarray]:
     """Check flows against every constraint of the full formulation.
 
     Returns ``(worst violation per constraint family, failing (step, member) mask for
     import binaries, failing (step, battery) mask for battery binaries, failing members
-    of the no-loss bound)``.
+    of the no-loss bound, failing (step, member) mask of strictly positive sharing)``.
     """
     tol = _CHECK_TOL
     worst = {}
@@ -825,7 +1188,12 @@ def _violations(d: _Data, f, *, pool: bool, no_loss_bound) -> tuple[dict, np.nda
         if d.strict:
             strict = np.where(imports > tol, np.maximum(-pool_net, 0.0), 0.0)
             worst["strict_sharing"] = strict
-            failing_imports |= strict > tol
+        if d.total_share:  # ties (|net| or |sum net| within tol) may go either way
+            total = f["net"].sum(axis=1, keepdims=True)
+            sells = (f["net"] < -tol) & (total > tol)
+            buys = (f["net"] > tol) & (total < -tol)
+            worst["total_share"] = np.where(sells | buys, np.abs(pool_net - f["net"]), 0.0)
+    failing_strict = worst.get("strict_sharing", np.zeros(d.load.shape)) > tol
     limit = d.bat["power_kw"] * d.dt
     low = d.bat["soc_min"] * d.bat["capacity_kwh"]
     high = d.bat["soc_max"] * d.bat["capacity_kwh"]
@@ -845,7 +1213,7 @@ def _violations(d: _Data, f, *, pool: bool, no_loss_bound) -> tuple[dict, np.nda
         worst["no_loss"] = np.maximum(excess, 0.0)
         failing_members = excess > tol
     summary = {key: float(np.max(value, initial=0.0)) for key, value in worst.items()}
-    return summary, failing_imports, battery_overlap > tol, failing_members
+    return summary, failing_imports, battery_overlap > tol, failing_members, failing_strict
 
 
 # --------------------------------------------------------------------------- results
@@ -885,12 +1253,17 @@ class OperationResult:
     n_binaries : int
         Binaries of the last model solved.
     n_solves : int
-        Models solved (more than one when the reduced formulation added binaries back).
+        Models solved (more than one when the reduced formulation added binaries back;
+        the split of ``split="min_volume"`` counts as one).
     build_time_s, solve_time_s : float
         Time spent building the pyomo models and in the solver calls [s].
     check : dict
         Worst violation of each constraint family of the full formulation by the reported
         dispatch [kWh or EUR] (empty for closed forms).
+    trades : pandas.DataFrame or None
+        Bilateral market only (``None`` otherwise): one row per (step, seller, buyer),
+        columns ``energy_kwh`` (sold by the seller to the buyer) and ``shared_kwh`` (the
+        part the buyer consumes, charged the pair's access tariff) [kWh].
     """
 
     objective: float
@@ -906,6 +1279,7 @@ class OperationResult:
     build_time_s: float = 0.0
     solve_time_s: float = 0.0
     check: dict = field(default_factory=dict)
+    trades: pd.DataFrame | None = None
 
 
 def _dispatch(inputs: OperationInputs, d: _Data, f) -> pd.DataFrame:
@@ -944,13 +1318,32 @@ def _post_individual_flows(d: _Data) -> dict[str, np.ndarray]:
 
 
 def _solve_problem(inputs, d: _Data, *, pool, no_loss_bound, formulation, solver,
-                   time_limit_s, mip_gap, allow_time_limit=False):
+                   time_limit_s, mip_gap, allow_time_limit=False, start_dispatch=None):
     """Build, solve, check and (reduced formulation) add binaries back until proven.
 
     ``allow_time_limit``: accept a checked incumbent at the time limit (``result``'s
-    termination condition is then ``"time_limit"``).
+    termination condition is then ``"time_limit"``). ``start_dispatch``: a dispatch the
+    reduced program's solve starts from (the stage-1 optimum is feasible for the pool:
+    about a third of the simplex iterations). Returns ``(flows, worst violations,
+    result, n_binaries, n_solves, build_s, solve_s, solved)``: ``solved`` is the pyomo
+    model (``formulation="full"``) or a :class:`_Solved` program.
     """
     n_steps, n_members = d.load.shape
+    if d.total_share and formulation == "reduced":
+        # the rules only restrict the problem: an optimum without them that meets them
+        # is an optimum with them; else the full formulation (no reduced form of them)
+        free = _solve_problem(inputs, replace(d, total_share=False), pool=pool,
+                              no_loss_bound=no_loss_bound, formulation=formulation,
+                              solver=solver, time_limit_s=time_limit_s, mip_gap=mip_gap,
+                              allow_time_limit=allow_time_limit,
+                              start_dispatch=start_dispatch)
+        worst = _violations(d, free[0], pool=pool, no_loss_bound=no_loss_bound)[0]
+        if free[2].termination_condition == "optimal" and max(worst.values()) <= _CHECK_TOL:
+            return (free[0], worst, *free[2:])
+        formulation = "full"
+        spent = free[4:7]  # solves, build and solve time of the attempt
+    else:
+        spent = (0, 0.0, 0.0)
     n_batteries = d.battery_members.size
     full = formulation == "full"
     if full:
@@ -961,50 +1354,78 @@ def _solve_problem(inputs, d: _Data, *, pool, no_loss_bound, formulation, solver
         need = np.maximum(d.access, 0.0) if pool else np.zeros(n_steps)
         import_binaries = margin < need[:, None]
     battery_binaries = np.full((n_steps, n_batteries), full)
+    strict_binaries = np.zeros((n_steps, n_members), dtype=bool)
     options = {_GAP_OPTION[solver]: mip_gap}
-    build_s = solve_s = 0.0
-    n_solves = 0
+    name = "rec_collective_pool" if pool else "rec_individual"
+    n_solves, build_s, solve_s = spent
     while True:
         start = time.perf_counter()
-        model = _build(d, pool=pool, import_binaries=import_binaries,
-                       battery_binaries=battery_binaries, shared_binaries=full,
-                       no_loss_bound=no_loss_bound,
-                       name="rec_collective_pool" if pool else "rec_individual",
-                       compact=formulation == "reduced")
+        if formulation == "full":
+            model = _build(d, pool=pool, import_binaries=import_binaries,
+                           battery_binaries=battery_binaries, shared_binaries=True,
+                           no_loss_bound=no_loss_bound, name=name)
+        else:
+            program, layout = _reduced_program(
+                d, pool=pool, import_binaries=import_binaries,
+                battery_binaries=battery_binaries, shared_binaries=full,
+                no_loss_bound=no_loss_bound, name=name, strict_binaries=strict_binaries)
         build_s += time.perf_counter() - start
         start = time.perf_counter()
-        result = solve(model, solver, time_limit_s=time_limit_s, options=options,
-                       allow_time_limit=allow_time_limit)
+        if formulation == "full":
+            result = solve(model, solver, time_limit_s=time_limit_s, options=options,
+                           allow_time_limit=allow_time_limit)
+            solved, raw = model, _flows(model, d, pool)
+            n_binaries = n_steps * (n_members + n_batteries) + (n_members * int(
+                (d.access >= 0).sum() + 2 * (d.access < 0).sum()) if pool else 0) + (
+                n_steps * (n_members + 1) if pool and d.total_share else 0)
+        else:
+            solution = _solve_program(
+                program, solver, time_limit_s=time_limit_s, options=options,
+                allow_time_limit=allow_time_limit,
+                start=None if start_dispatch is None else _program_point(
+                    layout, d, start_dispatch, program.n_cols))
+            result = solution.result
+            solved = _Solved(program, layout, solution)
+            raw, n_binaries = _program_flows(solution.x, layout, d, pool), int(
+                program.integer.sum())
         solve_s += time.perf_counter() - start
         n_solves += 1
-        flows, delta = _repair(d, _flows(model, d, pool))
-        worst, failing_imports, failing_batteries, failing_members = _violations(
+        flows, delta = _repair(d, raw)
+        worst, failing_imports, failing_batteries, failing_members, failing_strict = _violations(
             d, flows, pool=pool, no_loss_bound=no_loss_bound)
         community = _costs(d, flows)[0]
         tol = _CHECK_TOL * max(1.0, abs(result.objective))
         if max(worst.values()) <= _CHECK_TOL and community <= result.objective + tol:
-            n_binaries = (int(import_binaries.sum()) + int(battery_binaries.sum())
-                          + (n_steps * n_members if pool and full else 0)
-                          + (2 * n_members * int((d.access < 0).sum()) if pool else 0))
-            return flows, worst, result, n_binaries, n_solves, build_s, solve_s, model
+            return flows, worst, result, n_binaries, n_solves, build_s, solve_s, solved
         if full:
             raise SolverError(
-                f"solver {solver!r} returned a solution of {model.name!r} that violates its "
+                f"solver {solver!r} returned a solution of {name!r} that violates its "
                 f"constraints beyond {_CHECK_TOL} (worst: {max(worst, key=worst.get)}); "
                 "rescale the inputs or tighten the solver's tolerances",
                 solver, "numerical")
         new_imports = (failing_imports | (delta > _CHECK_TOL)) & ~import_binaries
+        new_strict = failing_strict & ~strict_binaries
         new_batteries = failing_batteries & ~battery_binaries
         new_imports[:, failing_members] = True
         new_batteries[:, np.isin(d.battery_members, np.flatnonzero(failing_members))] = True
         if not (new_imports & ~import_binaries).any() and not (
-                new_batteries & ~battery_binaries).any():
+                new_batteries & ~battery_binaries).any() and not new_strict.any():
             full = True
             import_binaries[:] = True
             battery_binaries[:] = True
             continue
         import_binaries |= new_imports
         battery_binaries |= new_batteries
+        strict_binaries |= new_strict
+
+
+@dataclass(frozen=True, eq=False)
+class _Solved:
+    """A solved reduced program: the program, its layout and the solution."""
+
+    program: object
+    layout: dict
+    solution: object
 
 
 # --------------------------------------------------------------------------- public API
@@ -1069,10 +1490,11 @@ def build_individual_model(inputs: OperationInputs, *, delivery: str = "pre"):
     --------
     >>> from lectoolkit.solvers import solve
     >>> inputs = OperationInputs(
-    ...     load_kwh=[[1.0]], pv_kwh=[[0.0]], buy_per_kwh=[[0.2]], sell_per_kwh=[[0.05]],
-    ...     market_buy_per_kwh=[0.3], market_sell_per_kwh=[0.0], access_per_kwh=[0.01],
+    ...     load_kwh=[[1.0]], pv_kwh=[[0.0]], price_buy_per_kwh=[[0.2]],
+    ...     price_sell_per_kwh=[[0.05]], price_market_buy_per_kwh=[0.3],
+    ...     price_market_sell_per_kwh=[0.0], price_access_per_kwh=[0.01],
     ...     lem_price_per_kwh=[0.1], contracted_power_kw=[5.0],
-    ...     extra_power_price_per_kw=10.0, timestep_h=1.0)
+    ...     price_extra_power_per_kw=10.0, timestep_h=1.0)
     >>> round(solve(build_individual_model(inputs)).objective, 6)
     0.2
     """
@@ -1086,8 +1508,9 @@ def build_individual_model(inputs: OperationInputs, *, delivery: str = "pre"):
 
 
 def build_collective_model(inputs: OperationInputs, *, delivery: str = "pre",
-                           no_loss_bound_eur=None, lem_price_per_kwh=None):
-    """The original's stage-2 pool MILP (single- or two-stage), with all its binaries.
+                           max_member_costs=None, lem_price_per_kwh=None,
+                           market: str = "pool", price_access_pair_per_kwh=None):
+    """The original's stage-2 MILP (pool or bilateral, single- or two-stage), all binaries.
 
     Parameters
     ----------
@@ -1095,11 +1518,17 @@ def build_collective_model(inputs: OperationInputs, *, delivery: str = "pre",
         The community's horizon.
     delivery : {"pre", "post"}
         ``"pre"``: batteries are scheduled; ``"post"``: metered data, no battery.
-    no_loss_bound_eur : Series or array, shape (n_members,), optional
+    max_member_costs : Series or array, shape (n_members,), optional
         Two-stage form: each member's cost with pool transfers at the LEM price is at most
         this bound [EUR] (finite; usually its stage-1 cost). ``None``: single stage.
     lem_price_per_kwh : Series or array, shape (n_steps,), optional
         LEM price of the no-loss bound [EUR/kWh]; default ``inputs.lem_price_per_kwh``.
+    market : {"pool", "bilateral"}
+        ``"bilateral"``: pairwise trades (:mod:`lectoolkit.operation_bilateral`).
+    price_access_pair_per_kwh : array, shape (n_steps, n_members, n_members), optional
+        Bilateral market only: access tariff ``[t, buyer, seller]`` on the shared energy
+        the buyer takes from the seller, finite [EUR/kWh] (diagonal unused); default
+        ``inputs.price_access_per_kwh`` for every pair.
 
     Returns
     -------
@@ -1109,38 +1538,50 @@ def build_collective_model(inputs: OperationInputs, *, delivery: str = "pre",
         (step; its dual is the LEM dual price), ``shared_meter_lower``,
         ``shared_pool_lower`` (binary ``shared_pick``; steps with a negative access
         tariff: ``shared_meter_upper``, ``shared_meter_sign``, ``shared_pool_upper``,
-        ``shared_pool_sign``), ``strict_sharing`` and ``no_loss`` (member).
+        ``shared_pool_sign``), ``strict_sharing`` and ``no_loss`` (member). Bilateral:
+        also ``bilateral_purchase``, ``bilateral_sale``, ``shared_pair`` (member, member,
+        step), ``bilateral_balance`` (member, member, step: ``sale[n, k] =
+        purchase[k, n]``), ``bilateral_purchases``, ``bilateral_sales``,
+        ``shared_allocation`` (member, step), ``shared_pair_limit``; the objective
+        charges the pair tariffs and ``shared_meter_lower``/``shared_pool_lower``
+        cover every step.
 
     Raises
     ------
     TypeError
         If an argument is the wrong kind of object.
     ValueError
-        If ``delivery`` is unknown or a vector is not finite, has the wrong length or
-        labels differing from ``inputs``'.
-    NotImplementedError
-        If ``inputs.total_share`` is set (the total-share rules are not modelled yet).
+        If ``delivery`` or ``market`` is unknown, a vector is not finite, has the wrong
+        length or labels differing from ``inputs``', or ``price_access_pair_per_kwh`` is
+        given for the pool or has the wrong shape.
 
     Examples
     --------
     >>> from lectoolkit.solvers import solve
     >>> inputs = OperationInputs(
-    ...     load_kwh=[[1.0, 0.0]], pv_kwh=[[0.0, 1.0]], buy_per_kwh=[[0.2, 0.2]],
-    ...     sell_per_kwh=[[0.05, 0.05]], market_buy_per_kwh=[0.3],
-    ...     market_sell_per_kwh=[0.0], access_per_kwh=[0.01], lem_price_per_kwh=[0.1],
-    ...     contracted_power_kw=[5.0, 5.0], extra_power_price_per_kw=10.0, timestep_h=1.0)
+    ...     load_kwh=[[1.0, 0.0]], pv_kwh=[[0.0, 1.0]], price_buy_per_kwh=[[0.2, 0.2]],
+    ...     price_sell_per_kwh=[[0.05, 0.05]], price_market_buy_per_kwh=[0.3],
+    ...     price_market_sell_per_kwh=[0.0], price_access_per_kwh=[0.01], lem_price_per_kwh=[0.1],
+    ...     contracted_power_kw=[5.0, 5.0], price_extra_power_per_kw=10.0, timestep_h=1.0)
     >>> round(solve(build_collective_model(inputs)).objective, 6)
     0.01
     """
     inputs, delivery = _check_common(inputs, delivery)
     lem = _lem_prices(inputs, lem_price_per_kwh)
     bound = None
-    if no_loss_bound_eur is not None:
-        labelled = isinstance(no_loss_bound_eur, pd.Series)
-        bound = _labelled_vector(no_loss_bound_eur, "no_loss_bound_eur", inputs.members,
+    if max_member_costs is not None:
+        labelled = isinstance(max_member_costs, pd.Series)
+        bound = _labelled_vector(max_member_costs, "max_member_costs", inputs.members,
                                  labelled, "member", unit="EUR").to_numpy()
-    _refuse_total_share(inputs)
+    market, pair = _check_market(inputs, market, price_access_pair_per_kwh)
     d = _data(inputs, delivery, lem)
+    if market == "bilateral":
+        from lectoolkit import operation_bilateral
+
+        model = operation_bilateral._build_bilateral(
+            operation_bilateral._bilateral_data(d, pair), pair, bound)
+        model._lectoolkit = (inputs, d, True)
+        return model
     model = _build(d, pool=True, import_binaries=np.ones(d.load.shape, dtype=bool),
                    battery_binaries=np.ones((d.load.shape[0], d.battery_members.size), dtype=bool),
                    shared_binaries=True, no_loss_bound=bound, name="rec_collective_pool")
@@ -1148,10 +1589,25 @@ def build_collective_model(inputs: OperationInputs, *, delivery: str = "pre",
     return model
 
 
+def _check_market(inputs, market, price_access_pair_per_kwh):
+    """(market, pair tariffs or None) of the ``market`` arguments."""
+    market = _validate.choice(market, "market", ("pool", "bilateral"))
+    if market == "pool":
+        if price_access_pair_per_kwh is not None:
+            raise ValueError("price_access_pair_per_kwh: applies to market='bilateral' only, "
+                             f"got {_validate.describe(price_access_pair_per_kwh)} with "
+                             "market='pool'")
+        return market, None
+    from lectoolkit.operation_bilateral import _pair_tariffs
+
+    return market, _pair_tariffs(inputs, price_access_pair_per_kwh)
+
+
 def _refuse_total_share(inputs):
     if inputs.total_share:
         raise NotImplementedError(
-            "inputs: total_share=True (the original's total-share rules) is not modelled yet")
+            "inputs: total_share=True: dual prices under the original's total-share rules "
+            "are not modelled yet")
 
 
 def extract_dispatch(model) -> pd.DataFrame:
@@ -1182,10 +1638,11 @@ def extract_dispatch(model) -> pd.DataFrame:
     --------
     >>> from lectoolkit.solvers import solve
     >>> inputs = OperationInputs(
-    ...     load_kwh=[[1.0]], pv_kwh=[[0.0]], buy_per_kwh=[[0.2]], sell_per_kwh=[[0.05]],
-    ...     market_buy_per_kwh=[0.3], market_sell_per_kwh=[0.0], access_per_kwh=[0.01],
+    ...     load_kwh=[[1.0]], pv_kwh=[[0.0]], price_buy_per_kwh=[[0.2]],
+    ...     price_sell_per_kwh=[[0.05]], price_market_buy_per_kwh=[0.3],
+    ...     price_market_sell_per_kwh=[0.0], price_access_per_kwh=[0.01],
     ...     lem_price_per_kwh=[0.1], contracted_power_kw=[5.0],
-    ...     extra_power_price_per_kw=10.0, timestep_h=1.0)
+    ...     price_extra_power_per_kw=10.0, timestep_h=1.0)
     >>> model = build_individual_model(inputs)
     >>> _ = solve(model)
     >>> extract_dispatch(model)["import_retail_kwh"].tolist()
@@ -1290,11 +1747,11 @@ def run_individual(inputs: OperationInputs, *, delivery: str = "pre", solver: st
     Examples
     --------
     >>> inputs = OperationInputs(
-    ...     load_kwh=[[1.0], [0.0]], pv_kwh=[[0.0], [2.0]], buy_per_kwh=[[0.2], [0.2]],
-    ...     sell_per_kwh=[[0.05], [0.05]], market_buy_per_kwh=[0.3, 0.3],
-    ...     market_sell_per_kwh=[0.0, 0.0], access_per_kwh=[0.01, 0.01],
+    ...     load_kwh=[[1.0], [0.0]], pv_kwh=[[0.0], [2.0]], price_buy_per_kwh=[[0.2], [0.2]],
+    ...     price_sell_per_kwh=[[0.05], [0.05]], price_market_buy_per_kwh=[0.3, 0.3],
+    ...     price_market_sell_per_kwh=[0.0, 0.0], price_access_per_kwh=[0.01, 0.01],
     ...     lem_price_per_kwh=[0.1, 0.1], contracted_power_kw=[5.0],
-    ...     extra_power_price_per_kw=10.0, timestep_h=1.0)
+    ...     price_extra_power_per_kw=10.0, timestep_h=1.0)
     >>> run_individual(inputs, delivery="post").member_costs.round(6).tolist()
     [0.1]
     """
@@ -1308,8 +1765,9 @@ def run_collective(inputs: OperationInputs, *, market: str = "pool", delivery: s
                    no_loss: bool = False, no_loss_round_up: bool = False,
                    lem_price_per_kwh=None, solver: str = "auto",
                    time_limit_s: float | None = None, mip_gap: float = 1e-4,
-                   formulation: str = "reduced", split: str = "min_volume") -> OperationResult:
-    """The community's optimal operation as a pool (stage 2 of SPEC §4).
+                   formulation: str = "reduced", split: str = "min_volume",
+                   price_access_pair_per_kwh=None) -> OperationResult:
+    """The community's optimal operation as a pool or bilateral market (stage 2, SPEC §4).
 
     Minimises the community cost: the members' energy, excess-power and degradation costs
     plus the access tariff on the shared energy they consume. ``no_loss=True`` is the
@@ -1320,8 +1778,15 @@ def run_collective(inputs: OperationInputs, *, market: str = "pool", delivery: s
     ----------
     inputs : OperationInputs
         The community's horizon.
-    market : {"pool"}
-        Market structure (the bilateral market is not implemented yet).
+    market : {"pool", "bilateral"}
+        Market structure. ``"bilateral"``: pairwise trades with pairwise access tariffs
+        (:mod:`lectoolkit.operation_bilateral`; the trades are in ``trades``). Its
+        ``"reduced"`` formulation solves the pool relaxation with each step's least pair
+        tariff, routes it pairwise and accepts it only when the full bilateral model's
+        check passes at the relaxation's cost (always with equal pair tariffs); else,
+        and with ``formulation="full"``, it solves the full bilateral MILP, where
+        ``split="min_volume"`` minimises the total bilateral volume, then the trades'
+        lateness, at the optimal cost.
     delivery : {"pre", "post"}
         ``"pre"``: batteries are scheduled; ``"post"``: metered net flows, no battery.
     no_loss : bool
@@ -1345,16 +1810,27 @@ def run_collective(inputs: OperationInputs, *, market: str = "pool", delivery: s
         ``"reduced"`` (default): the exact reduced formulation of the module docstring,
         checked against every constraint of the full model with binaries added back where
         the check fails; ``"full"``: the original's binaries everywhere (slow; for
-        benchmarks).
+        benchmarks). With ``inputs.total_share``, ``"reduced"`` solves without the
+        rules first and keeps that optimum when it meets them (the rules only restrict
+        the problem); otherwise it solves the full formulation (the rules have no
+        reduced form yet).
     split : {"min_volume", "solver"}
         Equally optimal dispatches can move money between members (pool energy routed
         back to the grid costs the community nothing). ``"min_volume"`` (default) makes
         the split deterministic with a secondary objective: among the dispatches
         of optimal community cost, the one with the least pool volume ``sum |purchase -
-        sale|`` (one more solve, 2-4 times the time of the first on the 50-member
-        instances; if it fails or its solution fails the full model's check, the first
-        optimum is kept). ``"solver"``: the solver's own optimum, faster, reproducible
-        for one solver and version only (HiGHS and GLPK split differently).
+        sale|``, and among those the one trading earliest (``sum_t t |purchase - sale|``
+        least; see the module docstring: two small LPs on the optimal face, together
+        about the time of the first solve; if they fail or their solution fails the full
+        model's check, the first optimum is kept; the earliest-trade rule needs an LP,
+        so it is skipped when binaries were added back and with ``formulation="full"``).
+        ``"solver"``: the solver's own
+        optimum, reproducible for one solver and version only (HiGHS and GLPK split
+        differently).
+    price_access_pair_per_kwh : array, shape (n_steps, n_members, n_members), optional
+        Bilateral market only: access tariff ``[t, buyer, seller]`` [EUR/kWh]; see
+        :func:`build_collective_model`. Default: ``inputs.price_access_per_kwh`` for
+        every pair.
 
     Returns
     -------
@@ -1367,8 +1843,6 @@ def run_collective(inputs: OperationInputs, *, market: str = "pool", delivery: s
         If an argument is the wrong kind of object.
     ValueError
         If an argument is out of its domain or a vector misaligned with ``inputs``.
-    NotImplementedError
-        For ``market="bilateral"`` or ``inputs.total_share=True`` (not modelled yet).
     lectoolkit.SolverError
         If no solver is installed, or a solve ends other than optimal or at the time
         limit with an incumbent (a time limit without one, or in a stage-1 solve,
@@ -1377,31 +1851,28 @@ def run_collective(inputs: OperationInputs, *, market: str = "pool", delivery: s
     Notes
     -----
     Even with ``split="min_volume"`` members' costs need not be unique when several
-    dispatches of least volume exist (for example two members with identical tariffs and
-    profiles); the solver then picks one.
+    dispatches of least volume and earliest trades exist (for example two members with
+    identical tariffs and profiles); the solver then picks one.
 
     Examples
     --------
     >>> inputs = OperationInputs(
-    ...     load_kwh=[[1.0, 0.0]], pv_kwh=[[0.0, 1.0]], buy_per_kwh=[[0.2, 0.2]],
-    ...     sell_per_kwh=[[0.05, 0.05]], market_buy_per_kwh=[0.3],
-    ...     market_sell_per_kwh=[0.0], access_per_kwh=[0.01], lem_price_per_kwh=[0.1],
-    ...     contracted_power_kw=[5.0, 5.0], extra_power_price_per_kw=10.0, timestep_h=1.0)
+    ...     load_kwh=[[1.0, 0.0]], pv_kwh=[[0.0, 1.0]], price_buy_per_kwh=[[0.2, 0.2]],
+    ...     price_sell_per_kwh=[[0.05, 0.05]], price_market_buy_per_kwh=[0.3],
+    ...     price_market_sell_per_kwh=[0.0], price_access_per_kwh=[0.01], lem_price_per_kwh=[0.1],
+    ...     contracted_power_kw=[5.0, 5.0], price_extra_power_per_kw=10.0, timestep_h=1.0)
     >>> result = run_collective(inputs, delivery="post")
     >>> round(result.objective, 6), result.member_costs.round(6).tolist()
     (0.01, [0.11, -0.1])
     """
     inputs, delivery = _check_common(inputs, delivery)
-    market = _validate.choice(market, "market", ("pool", "bilateral"))
+    market, pair = _check_market(inputs, market, price_access_pair_per_kwh)
     no_loss = _validate.flag(no_loss, "no_loss")
     no_loss_round_up = _validate.flag(no_loss_round_up, "no_loss_round_up")
     lem = _lem_prices(inputs, lem_price_per_kwh)
     name, time_limit_s, mip_gap = _check_solver_args(solver, time_limit_s, mip_gap)
     formulation = _validate.choice(formulation, "formulation", ("reduced", "full"))
     split = _validate.choice(split, "split", ("min_volume", "solver"))
-    if market == "bilateral":
-        raise NotImplementedError("market: the bilateral market is not implemented yet")
-    _refuse_total_share(inputs)
     individual = _individual(inputs, delivery, name, time_limit_s, mip_gap, formulation)
     d = _data(inputs, delivery, lem)
     bound = None
@@ -1410,9 +1881,16 @@ def run_collective(inputs: OperationInputs, *, market: str = "pool", delivery: s
         if no_loss_round_up:  # rounded first so that 0.6 stays 0.6, not 0.601
             bound = np.ceil(np.round(bound * 1000.0, 6)) / 1000.0
         bound = bound + _CHECK_TOL
+    if market == "bilateral":
+        from lectoolkit.operation_bilateral import _run_bilateral
+
+        return _run_bilateral(inputs, d, pair, individual, bound=bound, solver=name,
+                              time_limit_s=time_limit_s, mip_gap=mip_gap, split=split,
+                              formulation=formulation)
     flows, worst, result, n_binaries, n_solves, build_s, solve_s, model = _solve_problem(
         inputs, d, pool=True, no_loss_bound=bound, formulation=formulation, solver=name,
-        time_limit_s=time_limit_s, mip_gap=mip_gap, allow_time_limit=True)
+        time_limit_s=time_limit_s, mip_gap=mip_gap, allow_time_limit=True,
+        start_dispatch=individual.dispatch)
     limited = result.termination_condition == "time_limit"
     if split == "min_volume" and not limited:
         start = time.perf_counter()
@@ -1433,80 +1911,174 @@ def run_collective(inputs: OperationInputs, *, market: str = "pool", delivery: s
         build_time_s=build_s, solve_time_s=solve_s, check=worst)
 
 
-def _min_volume(model, d: _Data, cost_eur: float, bound, solver, time_limit_s, options):
-    """Re-solve ``model`` for the least pool volume at its optimal cost ``cost_eur``.
+def _min_volume(solved, d: _Data, cost_eur: float, bound, solver, time_limit_s, options):
+    """The optimum of least pool volume among those of community cost ``cost_eur``.
 
-    Returns the checked ``(flows, worst violations)``, or None when the solution fails the
-    full model's check.
+    ``solved``: what :func:`_solve_problem` solved. Returns the checked ``(flows, worst
+    violations)``, or None when no re-solve passes the full model's check (the first
+    optimum is then kept).
     """
+    attempts = [_min_volume_model] if not isinstance(solved, _Solved) else (
+        [_min_volume_face, _min_volume_capped] if solved.solution.row_dual is not None
+        else [_min_volume_capped])
+    for attempt in attempts:
+        try:
+            raw = attempt(solved, d, cost_eur, solver, time_limit_s, options)
+        except SolverError:
+            continue
+        flows, _ = _repair(d, raw)
+        worst = _violations(d, flows, pool=True, no_loss_bound=bound)[0]
+        if max(worst.values()) <= _CHECK_TOL and _costs(d, flows)[0] <= (
+                cost_eur + _CHECK_TOL * max(1.0, abs(cost_eur))):
+            return flows, worst
+    return None
+
+
+_FACE_TOL = 1e-6  # [EUR/kWh] reduced costs and duals above it are taken as non-zero
+
+
+def _min_volume_face(solved, d, cost_eur, solver, time_limit_s, options):
+    """Least volume on the optimal face of an LP, by complementary slackness.
+
+    With an optimal dual ``y`` of the LP, a feasible ``x`` is optimal if and only if
+    every column with a non-zero reduced cost ``c - A'y`` sits at the bound that reduced
+    cost points to and every row with a non-zero dual holds with equality (LP duality:
+    complementary slackness with any one optimal dual characterises all optimal
+    solutions). Fixing these gives the set of optima exactly, without the dense cost
+    row of :func:`_min_volume_capped` (which slows the simplex down about 30-fold on the
+    50-member instances). Reduced costs and duals within 1e-6 of zero (ten times HiGHS's
+    dual tolerance) are taken as zero: the face can then only grow, by points the cost
+    check of :func:`_min_volume` refuses.
+    """
+    face = _face(solved.program, solved.solution)
+    return _solve_volume(face, solved.layout, d, solver, time_limit_s, options,
+                         solved.solution.x)
+
+
+def _face(program, solution):
+    """The optimal face of an LP ``program`` given an optimal ``solution`` with duals."""
+    dual = solution.row_dual
+    reduced = program.cost - np.bincount(program.cols, weights=program.values * dual[
+        program.rows], minlength=program.n_cols)
+    lower, upper = program.col_lower.copy(), program.col_upper.copy()
+    row_lower, row_upper = program.row_lower.copy(), program.row_upper.copy()
+    for values, low, high in ((reduced, lower, upper), (dual, row_lower, row_upper)):
+        at_low = (values > _FACE_TOL) & np.isfinite(low)
+        at_high = (values < -_FACE_TOL) & np.isfinite(high)
+        high[at_low] = low[at_low]
+        low[at_high] = high[at_high]
+    return replace(program, col_lower=lower, col_upper=upper, row_lower=row_lower,
+                   row_upper=row_upper)
+
+
+def _min_volume_capped(solved, d, cost_eur, solver, time_limit_s, options):
+    """Least volume subject to a cap on the community cost (any program, MILPs too)."""
+    program = solved.program
+    used = np.flatnonzero(program.cost)
+    # the optimum itself satisfies the cap up to rounding, well inside the solver's
+    # feasibility tolerance; any slack would be traded for volume
+    capped = replace(
+        program, rows=np.concatenate([program.rows, np.full(used.size, program.n_rows)]),
+        cols=np.concatenate([program.cols, used]),
+        values=np.concatenate([program.values, program.cost[used]]),
+        row_lower=np.append(program.row_lower, -np.inf),
+        row_upper=np.append(program.row_upper, cost_eur - program.offset))
+    return _solve_volume(capped, solved.layout, d, solver, time_limit_s, options,
+                         solved.solution.x)
+
+
+def _solve_volume(program, layout, d, solver, time_limit_s, options, optimum):
+    """Minimise ``sum |pool_net|`` over ``program``'s feasible set; returns raw flows.
+
+    ``optimum``: the first optimum, a feasible starting point.
+    """
+    pool_net = layout["pool_net"].ravel()
+    k = pool_net.size
+    volume = program.n_cols + np.arange(k)
+    first = program.n_rows + np.arange(k)  # volume - pool_net >= 0
+    second = first + k  # volume + pool_net >= 0
+    extended = replace(
+        program, cost=np.concatenate([np.zeros(program.n_cols), np.ones(k)]), offset=0.0,
+        col_lower=np.concatenate([program.col_lower, np.zeros(k)]),
+        col_upper=np.concatenate([program.col_upper, np.full(k, np.inf)]),
+        integer=np.concatenate([program.integer, np.zeros(k, dtype=bool)]),
+        rows=np.concatenate([program.rows, first, first, second, second]),
+        cols=np.concatenate([program.cols, volume, pool_net, volume, pool_net]),
+        values=np.concatenate([program.values, np.ones(k), -np.ones(k), np.ones(k),
+                               np.ones(k)]),
+        row_lower=np.concatenate([program.row_lower, np.zeros(2 * k)]),
+        row_upper=np.concatenate([program.row_upper, np.full(2 * k, np.inf)]))
+    solution = _solve_program(extended, solver, time_limit_s=time_limit_s, options=options,
+                              start=np.concatenate([optimum, np.abs(optimum[pool_net])]))
+    if solution.row_dual is not None:  # ties of least volume: the earliest trades
+        step = np.repeat(np.arange(d.load.shape[0], dtype=np.float64), d.load.shape[1])
+        cost = np.zeros(extended.n_cols)
+        cost[volume] = step
+        try:
+            solution = _solve_program(replace(_face(extended, solution), cost=cost), solver,
+                                      time_limit_s=time_limit_s, options=options,
+                                      start=solution.x)
+        except SolverError:
+            pass  # the least-volume optimum stands
+    return _program_flows(solution.x[:program.n_cols], layout, d, True)
+
+
+def _min_volume_model(model, d, cost_eur, solver, time_limit_s, options):
+    """:func:`_min_volume_capped` for a pyomo model of the full formulation."""
     from lectoolkit.solvers import _import_pyomo
 
     pyo = _import_pyomo()
     model.objective.deactivate()
-    # the optimum itself satisfies the cap up to rounding, well inside the solver's
-    # feasibility tolerance; any slack would be traded for volume
     model.cost_cap = pyo.Constraint(expr=model.objective.expr <= cost_eur)
-    if hasattr(model, "pool_net"):
-        model.volume = pyo.Var(model.members, model.steps, within=pyo.NonNegativeReals)
-        model.volume_purchase = pyo.Constraint(model.members, model.steps, rule=lambda m, n, t: (
-            m.volume[n, t] >= m.pool_net[n, t]))
-        model.volume_sale = pyo.Constraint(model.members, model.steps, rule=lambda m, n, t: (
-            m.volume[n, t] >= -m.pool_net[n, t]))
-        volume = sum(model.volume.values())
-    else:
-        volume = sum(model.pool_purchase.values()) + sum(model.pool_sale.values())
+    volume = sum(model.pool_purchase.values()) + sum(model.pool_sale.values())
     model.volume_objective = pyo.Objective(expr=volume, sense=pyo.minimize)
-    try:
-        solve(model, solver, time_limit_s=time_limit_s, options=options)
-    except SolverError:
-        return None
-    flows, _ = _repair(d, _flows(model, d, True))
-    worst = _violations(d, flows, pool=True, no_loss_bound=bound)[0]
-    if max(worst.values()) > _CHECK_TOL or _costs(d, flows)[0] > cost_eur + _CHECK_TOL * max(
-            1.0, abs(cost_eur)):
-        return None
-    return flows, worst
+    solve(model, solver, time_limit_s=time_limit_s, options=options)
+    return _flows(model, d, True)
 
 
-def _fix_binaries(model, d: _Data, f) -> None:
-    """Fix the full formulation's binaries at the values the dispatch ``f`` implies."""
+def _fixed_program(program, layout: dict, f):
+    """The program with its binaries fixed at the values the dispatch ``f`` implies (an LP)."""
     tol = _CHECK_TOL
     pool_net = f["pool_purchase"] - f["pool_sale"]
-    imports = f["import_retail"] + f["import_market"]
-    for (n, t), var in model.import_on.items():
-        var.fix(int(imports[t, n] > tol))
-    for (b, t), var in model.charge_on.items():
-        var.fix(int(f["charge"][t, b] > tol))
-    for (n, t), var in model.shared_pick.items():  # 1: the pool's bound is the binding one
-        var.fix(int(pool_net[t, n] <= f["net"][t, n]))
-    for (n, t), var in model.shared_meter_on.items():
-        var.fix(int(f["net"][t, n] > tol))
-    for (n, t), var in model.shared_pool_on.items():
-        var.fix(int(pool_net[t, n] > tol))
+    implied = {
+        "import_on": f["import_retail"] + f["import_market"] > tol,
+        "charge_on": f["charge"] > tol,
+        "shared_pick": pool_net <= f["net"],  # 1: the pool's bound is the binding one
+        "shared_meter_on": f["net"] > tol,
+        "shared_pool_on": pool_net > tol,
+    }
+    lower, upper = program.col_lower.copy(), program.col_upper.copy()
+    for key, value in implied.items():
+        index = layout[key]
+        present = index >= 0
+        lower[index[present]] = upper[index[present]] = value[present]
+    return replace(program, col_lower=lower, col_upper=upper,
+                   integer=np.zeros(program.n_cols, dtype=bool))
 
 
-def _shifted_value(model, t: int, shift_kwh: float, solver: str, time_limit_s) -> float:
-    """Optimal value with ``shift_kwh`` more pool sales than purchases at step t.
+def _shifted_value(program, row: int, shift_kwh: float, solver: str, time_limit_s,
+                   start) -> float:
+    """Optimal value with ``shift_kwh`` more pool sales than purchases in pool row ``row``.
 
-    ``inf`` when that is infeasible.
+    ``inf`` when that is infeasible. ``start``: the unshifted optimum (a starting point).
     """
-    model.pool_shift[t] = shift_kwh
+    low, high = program.row_lower.copy(), program.row_upper.copy()
+    low[row] = high[row] = shift_kwh
     try:
-        return solve(model, solver, time_limit_s=time_limit_s).objective
+        return _solve_program(replace(program, row_lower=low, row_upper=high), solver,
+                              time_limit_s=time_limit_s, start=start).result.objective
     except SolverError as err:
         if "infeasible" in err.termination_condition.lower():
             return np.inf
         raise
-    finally:
-        model.pool_shift[t] = 0.0
 
 
-def _one_sided_slope(model, t, sign, value, solver, time_limit_s) -> float:
-    """One-sided derivative of the optimal value in the pool shift at step t [EUR/kWh]."""
+def _one_sided_slope(program, row, sign, value, solver, time_limit_s, start) -> float:
+    """One-sided derivative of the optimal value in the shift of pool row ``row`` [EUR/kWh]."""
     step = _DUAL_STEP_KWH
     previous = None
     while step >= _DUAL_MIN_STEP_KWH:
-        shifted = _shifted_value(model, t, sign * step, solver, time_limit_s)
+        shifted = _shifted_value(program, row, sign * step, solver, time_limit_s, start)
         if not np.isfinite(shifted):
             return sign * np.inf
         slope = sign * (shifted - value) / step
@@ -1559,7 +2131,9 @@ formulation
     Raises
     ------
     TypeError, ValueError, NotImplementedError, lectoolkit.SolverError
-        As :func:`run_collective`.
+        As :func:`run_collective`; ``NotImplementedError`` also for ``market="bilateral"``
+        (the seed defines dual prices for the pool only: ``dual_pre_pool``,
+        ``dual_post_pool``).
 
     Notes
     -----
@@ -1571,10 +2145,10 @@ formulation
     Examples
     --------
     >>> inputs = OperationInputs(
-    ...     load_kwh=[[1.0, 0.0]], pv_kwh=[[0.0, 1.0]], buy_per_kwh=[[0.2, 0.2]],
-    ...     sell_per_kwh=[[0.05, 0.05]], market_buy_per_kwh=[0.3],
-    ...     market_sell_per_kwh=[0.0], access_per_kwh=[0.01], lem_price_per_kwh=[0.1],
-    ...     contracted_power_kw=[5.0, 5.0], extra_power_price_per_kw=10.0, timestep_h=1.0)
+    ...     load_kwh=[[1.0, 0.0]], pv_kwh=[[0.0, 1.0]], price_buy_per_kwh=[[0.2, 0.2]],
+    ...     price_sell_per_kwh=[[0.05, 0.05]], price_market_buy_per_kwh=[0.3],
+    ...     price_market_sell_per_kwh=[0.0], price_access_per_kwh=[0.01], lem_price_per_kwh=[0.1],
+    ...     contracted_power_kw=[5.0, 5.0], price_extra_power_per_kw=10.0, timestep_h=1.0)
     >>> prices = dual_prices(inputs, delivery="post")  # member 1 cannot sell more than 1 kWh
     >>> prices.round(6).loc[0].tolist()
     [0.05, inf, 0.05]
@@ -1586,7 +2160,8 @@ formulation
     name, time_limit_s, mip_gap = _check_solver_args(solver, time_limit_s, mip_gap)
     formulation = _validate.choice(formulation, "formulation", ("reduced", "full"))
     if market == "bilateral":
-        raise NotImplementedError("market: the bilateral market is not implemented yet")
+        raise NotImplementedError("market: dual prices are defined for the pool only (the "
+                                  "seed has no bilateral dual prices), got 'bilateral'")
     _refuse_total_share(inputs)
     bound = None
     if no_loss:
@@ -1602,17 +2177,18 @@ formulation
                         {_GAP_OPTION[name]: mip_gap})
     if found is not None:
         flows = found[0]
-    model = _build(d, pool=True, import_binaries=np.ones(d.load.shape, dtype=bool),
-                   battery_binaries=np.ones((inputs.n_steps, d.battery_members.size), dtype=bool),
-                   shared_binaries=True, no_loss_bound=bound, name="rec_collective_pool_lp",
-                   compact=True)
-    _fix_binaries(model, d, flows)
-    value = solve(model, name, time_limit_s=time_limit_s).objective
+    program, layout = _reduced_program(
+        d, pool=True, import_binaries=np.ones(d.load.shape, dtype=bool),
+        battery_binaries=np.ones((inputs.n_steps, d.battery_members.size), dtype=bool),
+        shared_binaries=True, no_loss_bound=bound, name="rec_collective_pool_lp")
+    lp = _fixed_program(program, layout, flows)
+    base = _solve_program(lp, name, time_limit_s=time_limit_s)
+    value = base.result.objective
     low = np.empty(inputs.n_steps)
     high = np.empty(inputs.n_steps)
-    for t in range(inputs.n_steps):
-        high[t] = _one_sided_slope(model, t, +1.0, value, name, time_limit_s)
-        low[t] = _one_sided_slope(model, t, -1.0, value, name, time_limit_s)
+    for t, row in enumerate(layout["pool_balance"]):
+        high[t] = _one_sided_slope(lp, row, +1.0, value, name, time_limit_s, base.x)
+        low[t] = _one_sided_slope(lp, row, -1.0, value, name, time_limit_s, base.x)
     bounded = np.isfinite(low) & np.isfinite(high)
     point = np.where(bounded, 0.5 * (low + np.where(bounded, high, 0.0)),
                      np.where(np.isfinite(low), low, high))
@@ -1654,39 +2230,43 @@ _LOOP_START_PER_KWH = 10.0  # the original's starting LEM price [EUR/kWh]
 
 
 def _offer_prices(inputs: OperationInputs, net_kwh: np.ndarray, rule, pruned, divider,
-                  compensation) -> np.ndarray:
+                  compensation_share) -> np.ndarray:
     from lectoolkit import lem
 
     net = pd.DataFrame(net_kwh, index=inputs.steps, columns=inputs.members)
     offers = lem.build_offers(
-        net.clip(lower=0.0), (-net).clip(lower=0.0), price_buy_per_kwh=inputs.buy_per_kwh,
-        price_sell_per_kwh=inputs.sell_per_kwh,
-        market_buy_per_kwh=inputs.market_buy_per_kwh,
-        market_sell_per_kwh=inputs.market_sell_per_kwh)
+        net.clip(lower=0.0), (-net).clip(lower=0.0), price_buy_per_kwh=inputs.price_buy_per_kwh,
+        price_sell_per_kwh=inputs.price_sell_per_kwh,
+        price_market_buy_per_kwh=inputs.price_market_buy_per_kwh,
+        price_market_sell_per_kwh=inputs.price_market_sell_per_kwh)
     options = {"divider": divider} if rule == "mmr" else {}
     if rule == "sdr":
-        options["compensation"] = compensation
+        options["compensation_share"] = compensation_share
     return lem.lem_prices(offers, rule, pruned=pruned, steps=inputs.steps,
                           **options).to_numpy(dtype=np.float64)
 
 
 def lem_pricing_loop(inputs: OperationInputs, rule: str, *, delivery: str = "pre",
-                     pruned: bool = True, divider: float = 0.5, compensation: float = 0.0,
+                     pruned: bool = True, divider: float = 0.5, compensation_share: float = 0.0,
                      max_iterations: int = 20, tol: float = 0.01, solver: str = "auto",
                      time_limit_s: float | None = None, mip_gap: float = 1e-4,
-                     formulation: str = "reduced", split: str = "min_volume"
+                     formulation: str = "reduced", split: str = "min_volume",
+                     market: str = "pool", price_access_pair_per_kwh=None
                      ) -> PricingLoopResult:
-    """LEM prices by iterating offer-based pricing and the two-stage pool (SPEC §4).
+    """LEM prices by iterating offer-based pricing and the two-stage collective (SPEC §4).
 
-    The loop of seed 004 (``loop_pre_pool_*``, ``loop_post_pool_*``): starting from 10
+    The loop of seed 004 (``loop_pre_pool_*``, ``loop_post_pool_*`` and, with
+    ``market="bilateral"``, ``loop_pre_bilateral_*``, ``loop_post_bilateral_*``: the
+    bilateral market settles at one LEM price per step too): starting from 10
     EUR/kWh at every step and the members' net loads ``load - pv``, each iteration
 
     1. builds every member's offers from its current net flow
        (:func:`lectoolkit.lem.build_offers` with its retail and the market prices),
     2. prices them (:func:`lectoolkit.lem.lem_prices` with ``rule``),
-    3. solves the two-stage pool (:func:`run_collective` with ``no_loss=True``) at that
-       price, and takes the optimum's metered net flows (``net_kwh``: load - pv + charge
-       - discharge) as the next iteration's net flows.
+    3. solves the two-stage collective problem (:func:`run_collective` with
+       ``no_loss=True`` and ``market``) at that price, and takes the optimum's metered
+       net flows (``net_kwh``: load - pv + charge - discharge) as the next iteration's
+       net flows.
 
     It stops when the new price vector is within ``tol`` (:func:`lectoolkit.lem.
     stop_criterion`) of *any* earlier one, the starting vector included (as the original
@@ -1709,7 +2289,7 @@ def lem_pricing_loop(inputs: OperationInputs, rule: str, *, delivery: str = "pre
         MMR and SDR on the offers a pool clearing accepts (default) or on all of them.
     divider : float in [0, 1]
         MMR only: ``price = max_sell + divider (min_buy - max_sell)`` [-].
-    compensation : float in [0, 1]
+    compensation_share : float in [0, 1]
         SDR only: the SDRC compensation (0: plain SDR) [-].
     max_iterations : int >= 1
         Most collective solves.
@@ -1727,6 +2307,10 @@ def lem_pricing_loop(inputs: OperationInputs, rule: str, *, delivery: str = "pre
         [0, 2, 2] in every case, after 3 iterations with HiGHS, 4 with GLPK (the dispatch
         of least pool volume is not unique there either), 6 with GLPK's own vertex and 4
         in the original (CBC).
+    market : {"pool", "bilateral"}
+        Market structure of the collective solves (as :func:`run_collective`).
+    price_access_pair_per_kwh : array, shape (n_steps, n_members, n_members), optional
+        Bilateral market only: pair access tariffs, as :func:`run_collective`.
 
     Returns
     -------
@@ -1739,20 +2323,18 @@ def lem_pricing_loop(inputs: OperationInputs, rule: str, *, delivery: str = "pre
         If an argument is the wrong kind of object.
     ValueError
         If an argument is outside its domain (unknown rule, ``divider`` or
-        ``compensation`` outside [0, 1] or given to a rule they do not apply to,
+        ``compensation_share`` outside [0, 1] or given to a rule they do not apply to,
         ``max_iterations < 1``, ``tol <= 0``).
-    NotImplementedError
-        For ``inputs.total_share=True`` (not modelled yet).
     lectoolkit.SolverError
         As :func:`run_collective`.
 
     Examples
     --------
     >>> inputs = OperationInputs(
-    ...     load_kwh=[[1.0, 0.0]], pv_kwh=[[0.0, 1.0]], buy_per_kwh=[[0.2, 0.2]],
-    ...     sell_per_kwh=[[0.05, 0.05]], market_buy_per_kwh=[0.3],
-    ...     market_sell_per_kwh=[0.0], access_per_kwh=[0.01], lem_price_per_kwh=[0.1],
-    ...     contracted_power_kw=[5.0, 5.0], extra_power_price_per_kw=10.0, timestep_h=1.0)
+    ...     load_kwh=[[1.0, 0.0]], pv_kwh=[[0.0, 1.0]], price_buy_per_kwh=[[0.2, 0.2]],
+    ...     price_sell_per_kwh=[[0.05, 0.05]], price_market_buy_per_kwh=[0.3],
+    ...     price_market_sell_per_kwh=[0.0], price_access_per_kwh=[0.01], lem_price_per_kwh=[0.1],
+    ...     contracted_power_kw=[5.0, 5.0], price_extra_power_per_kw=10.0, timestep_h=1.0)
     >>> loop = lem_pricing_loop(inputs, "mmr", delivery="post")
     >>> loop.prices.round(6).tolist(), loop.iterations, loop.converged
     ([0.125], 2, True)
@@ -1763,28 +2345,30 @@ def lem_pricing_loop(inputs: OperationInputs, rule: str, *, delivery: str = "pre
     rule = _validate.choice(rule, "rule", lem.RULES)
     pruned = _validate.flag(pruned, "pruned")
     divider = _validate.share(divider, "divider")
-    compensation = _validate.share(compensation, "compensation")
+    compensation_share = _validate.share(compensation_share, "compensation_share")
     if rule != "mmr" and divider != 0.5:
         raise ValueError(f"divider: applies to rule='mmr' only, got rule={rule!r}")
-    if rule != "sdr" and compensation != 0.0:
-        raise ValueError(f"compensation: applies to rule='sdr' only (SDRC), got rule={rule!r}")
+    if rule != "sdr" and compensation_share != 0.0:
+        raise ValueError("compensation_share: applies to rule='sdr' only (SDRC), got "
+                         f"rule={rule!r}")
     max_iterations = _validate.integer(max_iterations, "max_iterations", minimum=1)
     tol = _validate.positive(tol, "tol", unit="EUR/kWh")
     name, time_limit_s, mip_gap = _check_solver_args(solver, time_limit_s, mip_gap)
     formulation = _validate.choice(formulation, "formulation", ("reduced", "full"))
     split = _validate.choice(split, "split", ("min_volume", "solver"))
-    _refuse_total_share(inputs)
+    market, pair = _check_market(inputs, market, price_access_pair_per_kwh)
     _data(inputs, delivery)  # refuses values beyond the solvers' range before any work
     history = [np.full(inputs.n_steps, _LOOP_START_PER_KWH)]
     net = (inputs.load_kwh - inputs.pv_kwh).to_numpy()
     best = best_prices = None
     converged = False
     while len(history) <= max_iterations and not converged:
-        prices = _offer_prices(inputs, net, rule, pruned, divider, compensation)
+        prices = _offer_prices(inputs, net, rule, pruned, divider, compensation_share)
         result = run_collective(inputs, delivery=delivery, no_loss=True,
                                 lem_price_per_kwh=prices, solver=name,
                                 time_limit_s=time_limit_s, mip_gap=mip_gap,
-                                formulation=formulation, split=split)
+                                formulation=formulation, split=split, market=market,
+                                price_access_pair_per_kwh=pair)
         net = result.dispatch["net_kwh"].to_numpy().reshape(inputs.n_steps, inputs.n_members)
         if best is None or result.objective < best.objective - _CHECK_TOL * max(
                 1.0, abs(best.objective)):  # a solver's rounding is no improvement

@@ -438,3 +438,179 @@ def solve(
     bound, gap = _bound_and_gap(results, objective, active.sense == pyo.minimize, proven)
     return SolveResult(name, solver_version(name), "optimal" if proven else "time_limit",
                        objective, wall_time_s, bound, gap)
+
+
+# ----------------------------------------------------------------- matrix programs
+
+
+@dataclass(frozen=True, eq=False)
+class _LinearProgram:
+    """``min cost @ x + offset`` s.t. ``row_lower <= A x <= row_upper``, column bounds.
+
+    ``A`` in coordinate form (``rows``, ``cols``, ``values``; repeated entries add up);
+    ``integer`` marks the integer columns. Bounds may be ``±inf``.
+    """
+
+    cost: np.ndarray
+    col_lower: np.ndarray
+    col_upper: np.ndarray
+    integer: np.ndarray
+    rows: np.ndarray
+    cols: np.ndarray
+    values: np.ndarray
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+    name: str
+    offset: float = 0.0
+
+    @property
+    def n_cols(self) -> int:
+        return self.cost.size
+
+    @property
+    def n_rows(self) -> int:
+        return self.row_lower.size
+
+
+@dataclass(frozen=True, eq=False)
+class _ProgramSolution:
+    """A solved :class:`_LinearProgram`: result, primal values and (LPs) duals.
+
+    ``row_dual``, ``col_dual``: the duals of the rows and the reduced costs of the columns
+    (sign convention of a minimisation: ``cost - A' row_dual = col_dual``), ``None`` for a
+    program with integer columns.
+    """
+
+    result: SolveResult
+    x: np.ndarray
+    row_dual: np.ndarray | None
+    col_dual: np.ndarray | None
+
+
+_HIGHS_CONDITION = {  # HiGHS model status -> pyomo's name of the termination condition
+    "kInfeasible": "infeasible", "kUnbounded": "unbounded",
+    "kUnboundedOrInfeasible": "infeasibleOrUnbounded", "kTimeLimit": "maxTimeLimit",
+    "kIterationLimit": "maxIterations",
+}
+
+
+def _solve_program(program: _LinearProgram, solver: str, *, time_limit_s=None, options=None,
+                   allow_time_limit: bool = False, start=None) -> _ProgramSolution:
+    """Solve a matrix program: HiGHS directly through highspy, other solvers through pyomo.
+
+    ``solver`` is an installed solver's name (:func:`resolve_solver`); ``options`` as
+    :func:`solve`, checked by it. Terminations other than optimal raise
+    :class:`SolverError` as :func:`solve` does (same condition names). ``start``: a
+    starting point (one value per column) HiGHS starts from (a feasible one saves simplex
+    iterations; it never changes the optimum); other solvers ignore it.
+    """
+    if solver != "highs":
+        return _solve_program_pyomo(program, solver, time_limit_s, options, allow_time_limit)
+    import highspy
+
+    solver_options = _check_options(options, solver, time_limit_s)
+    if time_limit_s is not None:
+        solver_options["time_limit"] = float(time_limit_s)
+    order = np.lexsort((program.rows, program.cols))
+    rows, cols, values = program.rows[order], program.cols[order], program.values[order]
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = program.n_cols, program.n_rows
+    lp.col_cost_ = program.cost
+    lp.col_lower_, lp.col_upper_ = program.col_lower, program.col_upper
+    lp.row_lower_, lp.row_upper_ = program.row_lower, program.row_upper
+    lp.offset_ = float(program.offset)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = np.concatenate(
+        [[0], np.cumsum(np.bincount(cols, minlength=program.n_cols))]).astype(np.int32)
+    lp.a_matrix_.index_ = rows.astype(np.int32)
+    lp.a_matrix_.value_ = values.astype(np.float64)
+    is_mip = bool(program.integer.any())
+    if is_mip:
+        lp.integrality_ = [highspy.HighsVarType.kInteger if flag else
+                           highspy.HighsVarType.kContinuous for flag in program.integer]
+    highs = highspy.Highs()
+    highs.setOptionValue("output_flag", False)
+    for key, value in solver_options.items():
+        highs.setOptionValue(key, value)
+    highs.passModel(lp)
+    if start is not None:
+        guess = highspy.HighsSolution()
+        guess.col_value = np.asarray(start, dtype=np.float64).tolist()
+        guess.value_valid = True
+        highs.setSolution(guess)
+    began = time.perf_counter()
+    highs.run()
+    wall_time_s = time.perf_counter() - began
+    status = highs.getModelStatus().name
+    info = highs.getInfo()
+    has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
+    proven = status == "kOptimal"
+    if not proven and not (allow_time_limit and status == "kTimeLimit" and has_solution):
+        condition = _HIGHS_CONDITION.get(status, status)
+        raise SolverError(
+            f"solver 'highs' stopped with termination condition {condition!r} on model "
+            f"{program.name!r} (no optimal solution"
+            f"{'' if not allow_time_limit else ' and no incumbent'})",
+            "highs", condition)
+    solution = highs.getSolution()
+    x = np.asarray(solution.col_value, dtype=np.float64)
+    objective = float(program.cost @ x + program.offset)
+    if is_mip:
+        bound = float(info.mip_dual_bound)
+        bound = bound if math.isfinite(bound) else (objective if proven else -math.inf)
+    else:
+        bound = objective
+    result = SolveResult("highs", solver_version("highs"),
+                         "optimal" if proven else "time_limit", objective, wall_time_s, bound,
+                         _relative_gap(objective, bound))
+    if is_mip or not proven:
+        return _ProgramSolution(result, x, None, None)
+    return _ProgramSolution(result, x, np.asarray(solution.row_dual, dtype=np.float64),
+                            np.asarray(solution.col_dual, dtype=np.float64))
+
+
+def _solve_program_pyomo(program, solver, time_limit_s, options, allow_time_limit):
+    """:func:`_solve_program` for GLPK and CBC: the program as a pyomo model."""
+    pyo = _import_pyomo()
+    from pyomo.core.expr.numeric_expr import LinearExpression
+
+    model = pyo.ConcreteModel(name=program.name)
+    columns = range(program.n_cols)
+
+    def bounds(_, j):
+        low, high = program.col_lower[j], program.col_upper[j]
+        return (None if low == -np.inf else float(low), None if high == np.inf else float(high))
+
+    model.x = pyo.Var(columns, bounds=bounds, within=pyo.Reals)
+    for j in np.flatnonzero(program.integer):
+        model.x[int(j)].domain = pyo.Integers
+    order = np.lexsort((program.cols, program.rows))
+    rows, cols, values = program.rows[order], program.cols[order], program.values[order]
+    starts = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=program.n_rows))])
+    x = model.x
+
+    def row(_, i):
+        span = slice(starts[i], starts[i + 1])
+        body = LinearExpression(constant=0.0, linear_coefs=values[span].tolist(),
+                                linear_vars=[x[j] for j in cols[span].tolist()])
+        low, high = program.row_lower[i], program.row_upper[i]
+        return (None if low == -np.inf else float(low), body,
+                None if high == np.inf else float(high))
+
+    model.rows = pyo.Constraint(range(program.n_rows), rule=row)
+    used = np.flatnonzero(program.cost)
+    model.objective = pyo.Objective(expr=LinearExpression(
+        constant=float(program.offset), linear_coefs=program.cost[used].tolist(),
+        linear_vars=[x[j] for j in used.tolist()]), sense=pyo.minimize)
+    is_lp = not program.integer.any()
+    if is_lp:
+        model.dual = pyo.Suffix(direction=pyo.Suffix.IMPORT)
+        model.rc = pyo.Suffix(direction=pyo.Suffix.IMPORT)
+    result = solve(model, solver, time_limit_s=time_limit_s, options=options,
+                   allow_time_limit=allow_time_limit)
+    values_x = np.array([0.0 if x[j].value is None else x[j].value for j in columns])
+    if not is_lp or result.termination_condition != "optimal":
+        return _ProgramSolution(result, values_x, None, None)
+    row_dual = np.array([model.dual.get(model.rows[i], 0.0) for i in range(program.n_rows)])
+    col_dual = np.array([model.rc.get(x[j], 0.0) for j in columns])
+    return _ProgramSolution(result, values_x, row_dual, col_dual)

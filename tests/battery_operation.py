@@ -43,10 +43,10 @@ BATTERIES = pd.DataFrame({
     "degradation_per_kwh": [0.01]}, index=["m1"])
 
 INPUT_ARGS = dict(
-    load_kwh=LOAD, pv_kwh=PV, buy_per_kwh=BUY, sell_per_kwh=SELL,
-    market_buy_per_kwh=[2.0, 2.0, 2.0], market_sell_per_kwh=MARKET_SELL,
-    access_per_kwh=[0.01, 0.01, 0.01], lem_price_per_kwh=[1.1, 1.1, 1.1],
-    contracted_power_kw=CONTRACTED, extra_power_price_per_kw=10.0, timestep_h=1.0,
+    load_kwh=LOAD, pv_kwh=PV, price_buy_per_kwh=BUY, price_sell_per_kwh=SELL,
+    price_market_buy_per_kwh=[2.0, 2.0, 2.0], price_market_sell_per_kwh=MARKET_SELL,
+    price_access_per_kwh=[0.01, 0.01, 0.01], lem_price_per_kwh=[1.1, 1.1, 1.1],
+    contracted_power_kw=CONTRACTED, price_extra_power_per_kw=10.0, timestep_h=1.0,
     batteries=BATTERIES, strict_positive_sharing=True, total_share=False,
 )
 INPUTS = OperationInputs(**INPUT_ARGS)
@@ -78,7 +78,7 @@ def optional_vector_bads(good) -> list[Bad]:
 
 
 HUGE_LOAD = OperationInputs(**{**INPUT_ARGS, "load_kwh": LOAD * 1e300})
-HUGE_PRICES = OperationInputs(**{**INPUT_ARGS, "buy_per_kwh": BUY * 1e12})
+HUGE_PRICES = OperationInputs(**{**INPUT_ARGS, "price_buy_per_kwh": BUY * 1e12})
 
 
 def inputs_bads() -> list[Bad]:
@@ -90,6 +90,23 @@ def inputs_bads() -> list[Bad]:
 def lem_bads(good) -> list[Bad]:
     return optional_vector_bads(good) + [
         Bad(np.full(3, 1e300), ValueError, "huge"), Bad(np.full(3, 1e12), ValueError, "large")]
+
+
+PAIR = np.full((3, 2, 2), 0.01)
+
+
+def pair_bads() -> list[Bad]:
+    """Bad values of ``price_access_pair_per_kwh`` (shape (n_steps, n_members, n_members))."""
+    poked = PAIR.copy()
+    poked[1, 0, 1] = NAN
+    infinite = PAIR.copy()
+    infinite[2, 1, 0] = INF
+    return [Bad(poked, ValueError, "nan"), Bad(infinite, ValueError, "inf"),
+            Bad(PAIR[0], ValueError, "2d"), Bad(PAIR[None], ValueError, "4d"),
+            Bad(0.01, ValueError, "scalar"), Bad(np.full((3, 3, 3), 0.01), ValueError, "shape"),
+            Bad(PAIR.astype(str), TypeError, "str_dtype"), Bad(PAIR > 0, TypeError, "bool_dtype"),
+            Bad("abc", TypeError, "str"), Bad(pd.DataFrame(PAIR[0]), TypeError, "frame"),
+            Bad(PAIR * 1e12, ValueError, "huge")]
 
 
 def gap_bads() -> list[Bad]:
@@ -215,19 +232,19 @@ SPECS = [
                 Bad(_foreign_columns(PV), ValueError, "foreign_columns"),
                 Bad(PV.set_axis([5, 6, 7]), ValueError, "foreign_index"),
                 Bad(PV.to_numpy()[:2], ValueError, "short")]),
-            "buy_per_kwh": matrix_bads(BUY, nonneg=False, extra=[
+            "price_buy_per_kwh": matrix_bads(BUY, nonneg=False, extra=[
                 Bad(_foreign_columns(BUY), ValueError, "foreign_columns")]),
-            "sell_per_kwh": matrix_bads(SELL, nonneg=False, extra=[
+            "price_sell_per_kwh": matrix_bads(SELL, nonneg=False, extra=[
                 Bad(np.zeros((3, 3)), ValueError, "three_members")]),
-            "market_buy_per_kwh": vector_bads([2.0, 2.0, 2.0], nonneg=False),
-            "market_sell_per_kwh": vector_bads(MARKET_SELL, nonneg=False),
-            "access_per_kwh": vector_bads([0.01, 0.01, 0.01], nonneg=False, extra=[
+            "price_market_buy_per_kwh": vector_bads([2.0, 2.0, 2.0], nonneg=False),
+            "price_market_sell_per_kwh": vector_bads(MARKET_SELL, nonneg=False),
+            "price_access_per_kwh": vector_bads([0.01, 0.01, 0.01], nonneg=False, extra=[
                 Bad([0.01, 0.01], ValueError, "too_short")]),
             "lem_price_per_kwh": vector_bads([1.1, 1.1, 1.1], nonneg=False),
             "contracted_power_kw": vector_bads(CONTRACTED, extra=[
                 Bad(pd.Series([0.0, 5.0], index=MEMBERS), ValueError, "zero"),
                 Bad([5.0], ValueError, "one_member")]),
-            "extra_power_price_per_kw": number_bads(negative=True),
+            "price_extra_power_per_kw": number_bads(negative=True),
             "timestep_h": number_bads(negative=True, zero=True),
             "batteries": [
                 Bad("abc", TypeError, "str"), Bad(BATTERIES.to_numpy(), TypeError, "array"),
@@ -280,7 +297,8 @@ SPECS = [
         good={"inputs": INPUTS, "market": "pool", "delivery": "pre", "no_loss": True,
               "no_loss_round_up": False, "lem_price_per_kwh": MARKET_SELL + 1.0,
               "solver": "auto", "time_limit_s": None, "mip_gap": 1e-4,
-              "formulation": "reduced", "split": "min_volume"},
+              "formulation": "reduced", "split": "min_volume",
+              "price_access_pair_per_kwh": None},
         positional=("inputs",),
         bad={
             "inputs": inputs_bads(),
@@ -290,6 +308,27 @@ SPECS = [
             "no_loss_round_up": flag_bads(),
             "lem_price_per_kwh": lem_bads(MARKET_SELL + 1.0),
             "split": choice_bads(),
+            "price_access_pair_per_kwh": [Bad(PAIR, ValueError, "with_pool")],
+            **SOLVER_ARGS_BADS,
+        },
+    ),
+    Spec(
+        "run_collective",
+        id="bilateral",
+        good={"inputs": INPUTS, "market": "bilateral", "delivery": "post", "no_loss": True,
+              "no_loss_round_up": True, "lem_price_per_kwh": MARKET_SELL + 1.0,
+              "solver": "auto", "time_limit_s": 60.0, "mip_gap": 1e-4,
+              "formulation": "full", "split": "solver", "price_access_pair_per_kwh": PAIR},
+        positional=("inputs",),
+        bad={
+            "inputs": inputs_bads(),
+            "market": choice_bads(),
+            "delivery": choice_bads(),
+            "no_loss": flag_bads(),
+            "no_loss_round_up": flag_bads(),
+            "lem_price_per_kwh": lem_bads(MARKET_SELL + 1.0),
+            "split": choice_bads(),
+            "price_access_pair_per_kwh": pair_bads(),
             **SOLVER_ARGS_BADS,
         },
     ),
@@ -311,9 +350,10 @@ SPECS = [
     Spec(
         "lem_pricing_loop",
         good={"inputs": INPUTS, "rule": "mmr", "delivery": "pre", "pruned": True,
-              "divider": 0.4, "compensation": 0.0, "max_iterations": 20, "tol": 0.01,
+              "divider": 0.4, "compensation_share": 0.0, "max_iterations": 20, "tol": 0.01,
               "solver": "auto", "time_limit_s": None, "mip_gap": 1e-4,
-              "formulation": "reduced", "split": "min_volume"},
+              "formulation": "reduced", "split": "min_volume", "market": "pool",
+              "price_access_pair_per_kwh": None},
         positional=("inputs", "rule"),
         bad={
             "inputs": inputs_bads(),
@@ -321,11 +361,13 @@ SPECS = [
             "delivery": choice_bads(),
             "pruned": flag_bads(),
             "divider": number_bads(negative=True, extra=[Bad(1.5, ValueError, "above_one")]),
-            "compensation": number_bads(negative=True, extra=[
+            "compensation_share": number_bads(negative=True, extra=[
                 Bad(0.5, ValueError, "not_sdr"), Bad(1.5, ValueError, "above_one")]),
             "max_iterations": integer_bads(minimum=1, extra=[Bad(-3, ValueError, "negative")]),
             "tol": number_bads(negative=True, zero=True),
             "split": choice_bads(),
+            "market": choice_bads(),
+            "price_access_pair_per_kwh": [Bad(PAIR, ValueError, "with_pool")],
             **SOLVER_ARGS_BADS,
         },
     ),
@@ -333,9 +375,10 @@ SPECS = [
         "lem_pricing_loop",
         id="sdr_post",
         good={"inputs": INPUTS, "rule": "sdr", "delivery": "post", "pruned": False,
-              "divider": 0.5, "compensation": 0.3, "max_iterations": 2, "tol": 1e-6,
+              "divider": 0.5, "compensation_share": 0.3, "max_iterations": 2, "tol": 1e-6,
               "solver": "auto", "time_limit_s": 60.0, "mip_gap": 0.0,
-              "formulation": "full", "split": "solver"},
+              "formulation": "full", "split": "solver", "market": "bilateral",
+              "price_access_pair_per_kwh": PAIR},
         positional=("inputs", "rule"),
         bad={
             "inputs": inputs_bads(),
@@ -343,11 +386,13 @@ SPECS = [
             "delivery": choice_bads(),
             "pruned": flag_bads(),
             "divider": number_bads(extra=[Bad(0.3, ValueError, "not_mmr")]),
-            "compensation": number_bads(negative=True, extra=[Bad(2.0, ValueError,
+            "compensation_share": number_bads(negative=True, extra=[Bad(2.0, ValueError,
                                                                   "above_one")]),
             "max_iterations": integer_bads(minimum=1),
             "tol": number_bads(negative=True, zero=True),
             "split": choice_bads(),
+            "market": choice_bads(),
+            "price_access_pair_per_kwh": pair_bads(),
             **SOLVER_ARGS_BADS,
         },
     ),
@@ -359,14 +404,33 @@ SPECS = [
     ),
     Spec(
         "build_collective_model",
-        good={"inputs": INPUTS, "delivery": "post", "no_loss_bound_eur": CONTRACTED * 0.0,
-              "lem_price_per_kwh": [1.0, 1.0, 1.0]},
+        good={"inputs": INPUTS, "delivery": "post", "max_member_costs": CONTRACTED * 0.0,
+              "lem_price_per_kwh": [1.0, 1.0, 1.0], "market": "pool",
+              "price_access_pair_per_kwh": None},
         positional=("inputs",),
         bad={
             "inputs": inputs_bads(),
             "delivery": choice_bads(),
-            "no_loss_bound_eur": optional_vector_bads(CONTRACTED * 0.0),
+            "max_member_costs": optional_vector_bads(CONTRACTED * 0.0),
             "lem_price_per_kwh": lem_bads([1.0, 1.0, 1.0]),
+            "market": choice_bads(),
+            "price_access_pair_per_kwh": [Bad(PAIR, ValueError, "with_pool")],
+        },
+    ),
+    Spec(
+        "build_collective_model",
+        id="bilateral",
+        good={"inputs": INPUTS, "delivery": "pre", "max_member_costs": CONTRACTED * 0.0,
+              "lem_price_per_kwh": [1.0, 1.0, 1.0], "market": "bilateral",
+              "price_access_pair_per_kwh": PAIR},
+        positional=("inputs",),
+        bad={
+            "inputs": inputs_bads(),
+            "delivery": choice_bads(),
+            "max_member_costs": optional_vector_bads(CONTRACTED * 0.0),
+            "lem_price_per_kwh": lem_bads([1.0, 1.0, 1.0]),
+            "market": choice_bads(),
+            "price_access_pair_per_kwh": pair_bads(),
         },
     ),
     Spec(

@@ -236,3 +236,43 @@ def test_relative_gap_edge_cases():
     assert solvers._relative_gap(0.0, 0.0) == 0.0
     assert solvers._relative_gap(0.0, -1.0) == np.inf
     assert solvers._relative_gap(1.0, -np.inf) == np.inf
+
+
+# ------------------------------------------------------------ matrix programs (operation)
+
+
+def matrix_lp(offset=0.5, integer=(False, False)):
+    """min x + 2y + offset s.t. x + y >= 1, x - y <= 0.5, 0 <= x <= 0.8, y >= 0.
+
+    By hand: both rows bind, x = 0.75, y = 0.25, objective 1.25 + offset; duals of the
+    rows 1.5 and -0.5 (c - A'y = 0 for the two basic columns)."""
+    return solvers._LinearProgram(
+        cost=np.array([1.0, 2.0]), col_lower=np.zeros(2), col_upper=np.array([0.8, np.inf]),
+        integer=np.array(integer), rows=np.array([0, 0, 1, 1]), cols=np.array([0, 1, 0, 1]),
+        values=np.array([1.0, 1.0, 1.0, -1.0]), row_lower=np.array([1.0, -np.inf]),
+        row_upper=np.array([np.inf, 0.5]), name="matrix_lp", offset=offset)
+
+
+@pytest.mark.parametrize("solver", EVERY_SOLVER)
+def test_solve_program_reaches_the_hand_derived_optimum_and_duals(solver):
+    found = solvers._solve_program(matrix_lp(), solver)
+    assert found.result.termination_condition == "optimal"
+    assert found.result.objective == pytest.approx(1.75, abs=1e-9)
+    np.testing.assert_allclose(found.x, [0.75, 0.25], atol=1e-9)
+    np.testing.assert_allclose(found.row_dual, [1.5, -0.5], atol=1e-9)
+    np.testing.assert_allclose(found.col_dual, [0.0, 0.0], atol=1e-9)
+
+
+@pytest.mark.parametrize("solver", EVERY_SOLVER)
+def test_solve_program_integer_columns_and_infeasibility(solver):
+    """y integer: y = 1 (y = 0 needs x >= 1 > 0.8), x = 0 (x + y >= 1 holds), objective 2.5;
+    no duals for a MILP. x - y >= 0.9 needs x >= 0.9 > 0.8: infeasible."""
+    found = solvers._solve_program(matrix_lp(integer=(False, True)), solver)
+    assert found.result.objective == pytest.approx(2.5, abs=1e-9)
+    np.testing.assert_allclose(found.x, [0.0, 1.0], atol=1e-9)
+    assert found.row_dual is None and found.col_dual is None
+    broken = matrix_lp()
+    broken.row_lower[1], broken.row_upper[1] = 0.9, np.inf
+    with pytest.raises(SolverError) as err:
+        solvers._solve_program(broken, solver)
+    assert "infeasible" in err.value.termination_condition.lower()
