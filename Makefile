@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/python -m pip install --quiet --upgrade pip
-	$(VENV)/bin/python -m pip install --quiet -e '.[test]'
+	$(VENV)/bin/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
 reproduce: $(STAMP)
@@ -29,7 +29,9 @@ test: $(STAMP)
 		$(VENV)/bin/python -m pytest -q -m 'not notebooks' -p no:cacheprovider tests || status=$$?; \
 	exit $$status
 
+# The benchmark suite compares against peers installed by the `bench` extra (coopgame-py).
 bench: $(STAMP)
+	$(VENV)/bin/python -m pip install --quiet -e '.[dev,bench]'
 	$(VENV)/bin/python benchmarks/run.py
 
 lint: $(STAMP)

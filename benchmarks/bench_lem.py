@@ -33,7 +33,7 @@ VARIANTS = {  # label -> (rule, options)
     "MMR pruned": ("mmr", {"pruned": True}),
     "SDR complete": ("sdr", {"pruned": False}),
     "SDR pruned": ("sdr", {"pruned": True}),
-    "SDRC pruned": ("sdr", {"pruned": True, "compensation": 0.5}),
+    "SDRC pruned": ("sdr", {"pruned": True, "compensation_share": 0.5}),
 }
 
 
@@ -134,7 +134,7 @@ def loop_accepted(buys: list[dict], sells: list[dict]):
 
 
 def loop_price(buys: list[dict], sells: list[dict], rule: str, pruned: bool,
-               compensation: float = 0.0) -> float:
+               compensation_share: float = 0.0) -> float:
     """One session's price under MMR or SDR (SPEC §3), reading the offers through pandas."""
     if pruned:
         buys, sells = loop_accepted(buys, sells)
@@ -151,7 +151,7 @@ def loop_price(buys: list[dict], sells: list[dict], rule: str, pruned: bool,
     if rule == "mmr":
         return max_sell + 0.5 * (min_buy - max_sell)
     sdr = sell_offers["amount"].abs().sum() / buy_offers["amount"].sum()
-    lam = compensation * (min_buy - max_sell)
+    lam = compensation_share * (min_buy - max_sell)
     if sdr >= 1:
         return max_sell + lam / sdr
     return min_buy * (max_sell + lam) / ((min_buy - max_sell - lam) * sdr + max_sell + lam)
@@ -162,7 +162,8 @@ def loop_prices(instance: dict, rule: str, options: dict) -> list[float]:
     buys, sells = loop_offers(instance)
     if rule == "crossing_value":
         return [loop_crossing(b, s) for b, s in zip(buys, sells, strict=True)]
-    return [loop_price(b, s, rule, options.get("pruned", True), options.get("compensation", 0.0))
+    return [loop_price(b, s, rule, options.get("pruned", True),
+                       options.get("compensation_share", 0.0))
             for b, s in zip(buys, sells, strict=True)]
 
 
@@ -182,7 +183,8 @@ def ours_day(arrays) -> dict[str, np.ndarray]:
     """The six variants through the public API, offers built once from the arrays."""
     load, pv, buy, sell, market_buy, market_sell = arrays
     offers = build_offers(load, pv, price_buy_per_kwh=buy, price_sell_per_kwh=sell,
-                          market_buy_per_kwh=market_buy, market_sell_per_kwh=market_sell)
+                          price_market_buy_per_kwh=market_buy,
+                          price_market_sell_per_kwh=market_sell)
     steps = range(load.shape[0])
     return {label: lem_prices(offers, rule, steps=steps, **options).to_numpy()
             for label, (rule, options) in VARIANTS.items()}
@@ -203,8 +205,8 @@ def year_offers(n_steps: int, n_meters: int, seed: int = 0):
     pv = rng.uniform(0.0, 1.5, (n_steps, n_meters)) * (rng.random(n_meters) < 0.6)
     offers = build_offers(load, pv, price_buy_per_kwh=rng.uniform(0.18, 0.22, n_meters),
                           price_sell_per_kwh=rng.uniform(0.04, 0.06, n_meters),
-                          market_buy_per_kwh=rng.uniform(0.14, 0.22, n_steps),
-                          market_sell_per_kwh=rng.uniform(0.03, 0.06, n_steps))
+                          price_market_buy_per_kwh=rng.uniform(0.14, 0.22, n_steps),
+                          price_market_sell_per_kwh=rng.uniform(0.03, 0.06, n_steps))
     return offers
 
 

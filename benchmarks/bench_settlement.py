@@ -31,8 +31,8 @@ def synthetic_inputs(n_steps: int, n_members: int, seed: int = 0):
 
 def ours_four(load, pv, buy, sell):
     """The four results, with their bills computed."""
-    results = [settle(load, pv, m, price_buy_per_kwh=buy, price_sell_per_kwh=sell,
-                      tariff_axis="members") for m in FOUR]
+    results = [settle(load, pv, m, price_buy_per_kwh=buy, price_sell_per_kwh=sell)
+               for m in FOUR]
     for r in results:
         r.bills  # noqa: B018 - bills are summed on first access; include them in the time
     return results
@@ -179,7 +179,7 @@ def seed_workload():
 def ours_three(load, pv, buy, sell, allowed, dt):
     """Bills of the three seed mechanisms [money] (as the seed's functions return them)."""
     kw = dict(price_buy_per_kwh=buy, price_sell_per_kwh=sell, p2p_allowed=allowed,
-              timestep_h=dt, tariff_axis="members")
+              timestep_h=dt)
     return [settle(load, pv, mechanism, variant=variant, **kw).bills for mechanism, variant in
             (("conventional", None), ("mmr", "seed002"), ("bill_sharing", "seed002"))]
 

@@ -4,6 +4,10 @@ Every ``benchmarks/bench_*.py`` module exposes ``run(quick: bool) -> list[dict]`
 (rows built with :func:`timing.row`). Each row pairs our time with a baseline timed in
 the same run, so the ratio is meaningful on a shared, noisy machine.
 
+BENCHMARKS.md holds one section per module, each with the command, date and machine of
+the run that wrote it: a full run rewrites every section, ``--only NAME`` rewrites the
+section of ``bench_NAME.py`` and keeps the others. ``--quick`` and ``--no-write`` only print.
+
 Usage: ``python benchmarks/run.py [--quick] [--only NAME] [--no-write]``
 """
 
@@ -31,18 +35,24 @@ def _fmt(value, digits=4):
     return str(value)
 
 
-def render(rows: list[dict], command: str) -> str:
-    """BENCHMARKS.md text for the given rows."""
+HEADER = """# Benchmarks
+
+Written by `python benchmarks/run.py` (all sections) or `python benchmarks/run.py --only NAME`
+(the section of `bench_NAME.py`). Each row times our implementation and a baseline in the
+same run; ratio = baseline / ours. Timings are machine measurements: compare ratios, not
+seconds, across sections run at different times.
+"""
+
+
+def render_section(name: str, rows: list[dict], command: str) -> str:
+    """The BENCHMARKS.md section of one benchmark module."""
     lines = [
-        "# Benchmarks",
+        f"## {name}",
         "",
         f"Command: `{command}`  ",
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, "
         f"Python {platform.python_version()}  ",
-        f"Date: {time.strftime('%Y-%m-%d')}",
-        "",
-        "Each row times our implementation and a baseline in the same run; "
-        "ratio = baseline / ours.",
+        f"Date: {time.strftime('%Y-%m-%d %H:%M %Z')}",
         "",
         "| benchmark | size | ours [s] | baseline | baseline [s] | ratio | peak [MB] "
         "| target | met |",
@@ -59,6 +69,19 @@ def render(rows: list[dict], command: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def sections(text: str) -> dict[str, str]:
+    """Module name -> its section in an existing BENCHMARKS.md text (in file order)."""
+    parts = text.split("\n## ")[1:]
+    return {part.split("\n", 1)[0].strip(): "## " + part.rstrip("\n") + "\n"
+            for part in parts}
+
+
+def merge(existing: str, new: dict[str, str]) -> str:
+    """BENCHMARKS.md text: the existing sections with ``new`` replacing or added, sorted."""
+    merged = {**sections(existing), **new}
+    return HEADER + "".join("\n" + merged[name] for name in sorted(merged))
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes (smoke run)")
@@ -68,18 +91,22 @@ def main(argv=None) -> int:
     names = sorted(p.stem for p in HERE.glob("bench_*.py"))
     if args.only:
         names = [n for n in names if n == f"bench_{args.only}"]
-    rows = []
+    written = {}
     for name in names:
         print(f"== {name}", flush=True)
+        rows = []
         for r in importlib.import_module(name).run(quick=args.quick):
             print("   " + ", ".join(f"{k}={_fmt(v)}" for k, v in r.items()), flush=True)
             rows.append(r)
-    command = "python benchmarks/run.py" + (" --quick" if args.quick else "") + (
-        f" --only {args.only}" if args.only else "")
-    text = render(rows, command)
-    if not (args.no_write or args.quick or args.only):
-        (HERE / "BENCHMARKS.md").write_text(text)
-    print(text)
+        command = "python benchmarks/run.py" + (" --quick" if args.quick else "") + (
+            f" --only {args.only}" if args.only else "")
+        written[name] = render_section(name, rows, command)
+    path = HERE / "BENCHMARKS.md"
+    existing = path.read_text() if (args.only and path.exists()) else ""
+    text = merge(existing, written)
+    if not (args.no_write or args.quick):
+        path.write_text(text)
+    print("".join(written.values()))
     return 0
 
 

@@ -503,3 +503,41 @@ def labels(value, name: str, size: int) -> pd.Index:
     if len(items) != size:
         raise ValueError(f"{name}: expected {size} labels, got {len(items)}")
     return unique_labels(pd.Index(items), name)
+
+
+# --------------------------------------------------------------------------- games
+
+
+def dense_worths(value, *, min_players: int = 1) -> tuple[np.ndarray, int, float]:
+    """The argument ``worths``: a dense worth array ``v(S)`` [money] of a game.
+
+    One entry per coalition in bitmask order (``2**n`` entries, the empty coalition
+    first and worth 0; see :mod:`lectoolkit.coalitions`). A float64 C-contiguous array
+    is used as is (no copy); anything else is converted once, after checking that the
+    copy fits in memory. The finiteness scan is a max and a min (no temporary array).
+
+    Returns ``(array, n, max |v(S)|)``.
+    """
+    from lectoolkit.coalitions import n_players_of  # lazy: coalitions imports this module
+
+    if not (isinstance(value, np.ndarray) and value.dtype.kind in "iuf"):
+        # lists, Series and arrays of a non-numeric dtype: kinds, shape and values checked
+        value = vector(value, "worths", unit="money")[0]
+    if value.ndim != 1:
+        raise ValueError(f"worths: expected a 1-D array, got shape {value.shape}")
+    n = n_players_of(value)
+    if n < min_players:
+        raise ValueError(f"worths: expected a game of at least {min_players} players, got {n} "
+                         f"(length {value.size})")
+    if value.dtype != np.float64 or not value.flags.c_contiguous:
+        fits_in_memory(8 * value.size, "worths", f"converting {value.size} worths to float64")
+        value = np.ascontiguousarray(value, dtype=np.float64)
+    top, bottom = float(value.max()), float(value.min())  # NaN propagates, inf stays
+    if not (np.isfinite(top) and np.isfinite(bottom)):
+        first = int(np.argmax(~np.isfinite(value)))
+        raise ValueError(f"worths: expected finite values [money], got {value[first]} at "
+                         f"{first} (a coalition's bitmask)")
+    if value[0] != 0.0:
+        raise ValueError(f"worths: the empty coalition must be worth 0, got worths[0] = "
+                         f"{value[0]}")
+    return value, n, max(top, -bottom)

@@ -18,17 +18,17 @@ precision.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from math import factorial
 
 import numba
 import numpy as np
 import pandas as pd
 
-from lectoolkit import _validate
+from lectoolkit import _limits, _validate
 from lectoolkit.coalitions import popcounts, subset_sums
 from lectoolkit.games import (
     _PROSUMER_CULPRITS,
-    MAX_GAME_PLAYERS,
     _binary_scale,
     _check_estate,
     _paired_vectors,
@@ -184,8 +184,8 @@ def talmud_rule(estate: float, claims):
 
 
 def marginal_contributions(
-    consumption_kwh,
-    production_kwh,
+    load_kwh,
+    pv_kwh,
     price_buy_per_kwh: float,
     price_sell_per_kwh: float,
     share_sold: float,
@@ -194,10 +194,10 @@ def marginal_contributions(
 
     Parameters
     ----------
-    consumption_kwh, production_kwh : array_like or pandas.Series, shape (n,)
+    load_kwh, pv_kwh : array_like or pandas.Series, shape (n,)
         Energy consumed ``El >= 0`` and produced ``Ep >= 0`` by each prosumer [kWh];
         finite, one length. Two Series are paired by label (the order of
-        ``consumption_kwh`` is the member order).
+        ``load_kwh`` is the member order).
     price_buy_per_kwh : float
         Grid purchase price ``Cg >= 0`` [money/kWh].
     price_sell_per_kwh : float
@@ -241,7 +241,7 @@ def marginal_contributions(
     [18.75, 0.0, 18.75, 18.75]
     """
     consumption, production, price_buy, price_sell, share, index = _prosumer_inputs(
-        consumption_kwh, production_kwh, price_buy_per_kwh, price_sell_per_kwh, share_sold
+        load_kwh, pv_kwh, price_buy_per_kwh, price_sell_per_kwh, share_sold
     )
     scale = _binary_scale(consumption, production)
     with np.errstate(over="ignore", invalid="ignore"):  # refused just below
@@ -264,8 +264,8 @@ def _shifted_contributions(consumption: np.ndarray, production: np.ndarray, pric
 
 
 def marginal_contribution_allocation(
-    consumption_kwh,
-    production_kwh,
+    load_kwh,
+    pv_kwh,
     price_buy_per_kwh: float,
     price_sell_per_kwh: float,
     share_sold: float,
@@ -274,10 +274,10 @@ def marginal_contribution_allocation(
 
     Parameters
     ----------
-    consumption_kwh, production_kwh : array_like or pandas.Series, shape (n,)
+    load_kwh, pv_kwh : array_like or pandas.Series, shape (n,)
         Energy consumed ``El >= 0`` and produced ``Ep >= 0`` by each prosumer [kWh];
         finite, one length. Two Series are paired by label (the order of
-        ``consumption_kwh`` is the member order).
+        ``load_kwh`` is the member order).
     price_buy_per_kwh : float
         Grid purchase price ``Cg >= 0`` [money/kWh].
     price_sell_per_kwh : float
@@ -324,7 +324,7 @@ def marginal_contribution_allocation(
     [7.25, 0.0, 13.25, 5.25]
     """
     consumption, production, price_buy, price_sell, share, index = _prosumer_inputs(
-        consumption_kwh, production_kwh, price_buy_per_kwh, price_sell_per_kwh, share_sold
+        load_kwh, pv_kwh, price_buy_per_kwh, price_sell_per_kwh, share_sold
     )
     scale = _binary_scale(consumption, production)
     consumption, production = consumption / scale, production / scale
@@ -378,13 +378,14 @@ def _permutation_credit(values: np.ndarray, limit: float, target: float) -> np.n
     return credit * target / credit.sum()
 
 
-def demand_permutation_allocation(demand_kwh, available_kwh: float):
+def demand_permutation_allocation(load_kwh, available_kwh: float):
     """Seed-000 demand-based permutation allocation, without enumerating permutations.
 
     Parameters
     ----------
-    demand_kwh : array_like or pandas.Series, shape (n,)
-        Finite demand ``d_i >= 0`` of each node [kWh], ``1 <= n <= 25``.
+    load_kwh : array_like or pandas.Series, shape (n,)
+        Finite energy ``d_i >= 0`` each node needs (its load, the seed's demand) [kWh],
+        ``1 <= n <= 25``.
     available_kwh : float
         Energy ``E >= 0`` available to the community [kWh].
 
@@ -399,7 +400,7 @@ def demand_permutation_allocation(demand_kwh, available_kwh: float):
     TypeError
         If an argument is not numeric (strings, booleans, ``None``, a DataFrame).
     ValueError
-        If ``demand_kwh`` is not a 1-D vector of 1 to 25 finite non-negative numbers
+        If ``load_kwh`` is not a 1-D vector of 1 to 25 finite non-negative numbers
         (or has duplicated labels), or ``available_kwh`` is negative or not finite.
 
     Notes
@@ -424,24 +425,26 @@ def demand_permutation_allocation(demand_kwh, available_kwh: float):
     >>> demand_permutation_allocation([6, 12, 15, 15], 78).tolist()
     [9.75, 19.5, 24.375, 24.375]
     """
-    demand, index = _validate.vector(demand_kwh, "demand_kwh", unit="kWh", nonneg=True,
-                                     max_size=MAX_GAME_PLAYERS)
+    demand, index = _validate.vector(load_kwh, "load_kwh", unit="kWh", nonneg=True,
+                                     max_size=_limits.MAX_GAME_PLAYERS)
     available = _validate.nonnegative(available_kwh, "available_kwh", unit="kWh")
     scale = _binary_scale(demand, available)
     result = _permutation_credit(demand / scale, available / scale, available / scale)
     return _labelled(result * scale, index, "demand_permutation")
 
 
-def surplus_deficit_allocation(supply_kwh, demand_kwh):
+def surplus_deficit_allocation(pv_kwh, load_kwh):
     """Seed-000 "refined" allocation: energy after sharing surpluses with deficits.
 
     Parameters
     ----------
-    supply_kwh : array_like or pandas.Series, shape (n,)
-        Finite energy each node produces ``s_i >= 0`` [kWh], ``1 <= n <= 25``.
-    demand_kwh : array_like or pandas.Series, shape (n,)
-        Finite energy each node needs ``d_i >= 0`` [kWh]. Two Series are paired by
-        label (the order of ``supply_kwh`` is the node order).
+    pv_kwh : array_like or pandas.Series, shape (n,)
+        Finite energy each node produces ``s_i >= 0`` (the seed's supply) [kWh],
+        ``1 <= n <= 25``.
+    load_kwh : array_like or pandas.Series, shape (n,)
+        Finite energy each node needs ``d_i >= 0`` (its load, the seed's demand)
+        [kWh]. Two Series are paired by
+        label (the order of ``pv_kwh`` is the node order).
 
     Returns
     -------
@@ -479,8 +482,8 @@ def surplus_deficit_allocation(supply_kwh, demand_kwh):
     >>> surplus_deficit_allocation([18, 15, 24], [5, 17, 29]).round(4).tolist()
     [11.0, 17.0, 29.0]
     """
-    supply, demand, index = _paired_vectors(supply_kwh, "supply_kwh", demand_kwh, "demand_kwh",
-                                            unit="kWh", max_size=MAX_GAME_PLAYERS)
+    supply, demand, index = _paired_vectors(pv_kwh, "pv_kwh", load_kwh, "load_kwh",
+                                            unit="kWh", max_size=_limits.MAX_GAME_PLAYERS)
     scale = _binary_scale(supply, demand)
     supply, demand = supply / scale, demand / scale
     balance = supply - demand
@@ -491,3 +494,201 @@ def surplus_deficit_allocation(supply_kwh, demand_kwh):
         energy[deficit] += _permutation_credit(balance[deficit], volume, volume)
         energy[surplus] -= _permutation_credit(balance[surplus], np.inf, volume)
     return _labelled(energy * scale, index, "energy_after_trade")
+
+
+# --------------------------------------------------------------------------- comparisons
+
+ALLOCATION_RULES = ("marginal contribution (shares)", "proportional to |load - pv|", "equal",
+                    "Shapley", "nucleolus")
+"""Column labels of :attr:`AllocationComparison.allocations`, in order."""
+
+
+@dataclass(frozen=True, eq=False)
+class AllocationComparison:
+    """Every allocation rule on one savings game, and whether each is in its core.
+
+    Attributes
+    ----------
+    allocations : pandas.DataFrame
+        One row per member (index name ``member``), one column per rule of
+        :data:`ALLOCATION_RULES`: what the member gets [money]; every column sums to
+        ``grand_worth``.
+    core : pandas.DataFrame
+        One row per rule: ``in_core`` (bool), ``min_excess`` (the smallest excess
+        ``x(S) - v(S)`` over coalitions [money], negative when ``S`` would rather leave)
+        and ``tightest_coalition`` (the members of that ``S`` joined by ``+``).
+    grand_worth : float
+        ``v(N)``, what the whole community saves by pooling [money].
+    """
+
+    allocations: pd.DataFrame
+    core: pd.DataFrame
+    grand_worth: float
+
+
+def compare_allocations(load_kwh, pv_kwh, price_buy_per_kwh: float, price_sell_per_kwh: float,
+                        share_sold: float = 1.0, *, tol_money: float = 1e-7,
+                        solver: str = "auto") -> AllocationComparison:
+    """Split a community's pooling savings by every rule and check each against the core.
+
+    The game is :func:`lectoolkit.games.savings_worths`. The seed-000 profits of
+    :func:`marginal_contribution_allocation` do not sum to any coalition's worth, so
+    that rule enters through its shares: member ``i`` gets ``phi_i / sum phi · v(N)``.
+    The proportional rule splits ``v(N)`` in proportion to ``|load_i - pv_i|`` (the
+    energy a member brings to the netting), the equal rule evenly; the Shapley value
+    and the nucleolus come from the game.
+
+    Parameters
+    ----------
+    load_kwh, pv_kwh : array_like or pandas.Series, shape (n_members,)
+        Energy consumed and produced by each member over the period [kWh], as in
+        :func:`lectoolkit.games.savings_worths` (``1 <= n_members <= 25``); Series are
+        paired by label and label the result.
+    price_buy_per_kwh, price_sell_per_kwh : float
+        Grid purchase price ``Cg >= 0`` and aggregator price ``Cr >= 0`` [money/kWh].
+    share_sold : float, default 1
+        Share ``delta`` of an exported surplus the aggregator buys, in [0, 1].
+    tol_money : float, default 1e-7
+        Tolerance of the core checks, ``>= 0`` [money] (see :func:`lectoolkit.in_core`).
+    solver : str, default "auto"
+        LP solver of the nucleolus (see :func:`lectoolkit.nucleolus`).
+
+    Returns
+    -------
+    AllocationComparison
+        The allocations per member and rule, the core check per rule, and ``v(N)``.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`lectoolkit.games.savings_worths` for the energies and prices (also
+        when ``Cg < delta Cr``, where pooling can lose money and the core may be
+        empty), ``tol_money`` not a non-negative number, an unknown ``solver``.
+
+    Notes
+    -----
+    Where a rule's weights are all zero (every seed profit 0, e.g. at zero prices, or
+    every member balanced), the rule treats members symmetrically and splits ``v(N)``
+    equally, as :func:`marginal_contribution_allocation` does when every contribution
+    ties; no share is ever NaN.
+
+    Examples
+    --------
+    Seed 000's self-sufficient community: the only member in deficit (P2) is
+    indispensable, so the core gives it everything and only the nucleolus finds it.
+
+    >>> out = compare_allocations(pd.Series([150, 400, 300, 100], index=["P1", "P2", "P3", "P4"]),
+    ...                           [200, 300, 350, 150], 0.12, 0.15, 0.5)
+    >>> out.allocations["nucleolus"].round(4).tolist()
+    [0.0, 4.5, 0.0, 0.0]
+    >>> out.core["in_core"].to_dict()["Shapley"], round(out.grand_worth, 4)
+    (False, 4.5)
+    """
+    from lectoolkit.core import in_core, nucleolus
+    from lectoolkit.games import savings_worths
+    from lectoolkit.shapley import shapley_values
+
+    load, pv, price_buy, price_sell, share, index = _prosumer_inputs(
+        load_kwh, pv_kwh, price_buy_per_kwh, price_sell_per_kwh, share_sold,
+        max_size=_limits.MAX_GAME_PLAYERS)
+    if price_buy < share * price_sell:
+        raise ValueError(
+            f"price_buy_per_kwh: {price_buy} is below share_sold x price_sell_per_kwh = "
+            f"{share * price_sell} [money/kWh]; pooling can then lose money and the core may "
+            "be empty"
+        )
+    tol = _validate.nonnegative(tol_money, "tol_money", unit="money")
+    members = pd.RangeIndex(load.size, name="member") if index is None else pd.Index(
+        index, name="member")
+    worths = savings_worths(load, pv, price_buy, price_sell, share)
+    grand = float(worths[-1])
+
+    def shares(weights: np.ndarray) -> np.ndarray:
+        total = weights.sum()
+        if total > 0:
+            return weights / total * grand
+        return np.full(weights.size, grand / weights.size)
+
+    profits = np.asarray(marginal_contribution_allocation(load, pv, price_buy, price_sell,
+                                                          share))
+    scale = _binary_scale(load, pv)
+    imbalance = np.abs(load / scale - pv / scale)
+    allocations = pd.DataFrame(dict(zip(ALLOCATION_RULES, (
+        shares(profits), shares(imbalance), equal_allocation(grand, load.size),
+        shapley_values(worths), np.asarray(nucleolus(worths, solver).allocation),
+    ), strict=True)), index=members)
+    checks = {}
+    for rule, allocation in allocations.items():
+        check = in_core(worths, allocation.to_numpy(), tol=tol)
+        tightest = "+".join(str(members[i]) for i in range(load.size)
+                            if check.worst_coalition >> i & 1)
+        checks[rule] = {"in_core": bool(check.in_core), "min_excess": check.min_excess,
+                        "tightest_coalition": tightest}
+    core = pd.DataFrame.from_dict(checks, orient="index")
+    core.index.name = "rule"
+    allocations.columns.name = "rule"
+    return AllocationComparison(allocations=allocations, core=core, grand_worth=grand)
+
+
+def deficit_allocations(pv_kwh, load_kwh, volume_share: float = 1.0) -> pd.DataFrame:
+    """How the nodes in deficit share the internal trade volume, by three rules.
+
+    The trade volume ``V`` is what :func:`surplus_deficit_allocation` moves from the
+    surplus nodes to the deficit nodes; the deficit side is then the bankruptcy problem
+    with estate ``volume_share · V`` and claims ``|b_i|`` (the deficits). Its
+    proportional rule is the seed's, the Talmud rule (:func:`talmud_rule`) its
+    nucleolus, and the random-arrival rule the Shapley value of
+    :func:`lectoolkit.games.bankruptcy_worths`.
+
+    Parameters
+    ----------
+    pv_kwh, load_kwh : array_like or pandas.Series, shape (n,)
+        Energy each node produces and needs [kWh], as in
+        :func:`surplus_deficit_allocation`.
+    volume_share : float, default 1
+        Share of ``V`` to divide, in [0, 1] (1: the seed's split; below 1, a scarce
+        variant where the rules differ).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per deficit node (labels of the input Series, else positions; index
+        name ``member``), columns ``deficit_kwh`` and the energy received under
+        ``proportional (seed)``, ``Talmud`` and ``Shapley`` [kWh]; no rows when no
+        node is in deficit.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`surplus_deficit_allocation`; ``volume_share`` outside [0, 1].
+
+    Examples
+    --------
+    Seed 000's refined example: the volume covers every deficit, so the rules agree.
+
+    >>> deficit_allocations([18, 25, 15, 26, 24, 25], [5, 6, 17, 7, 29, 29]).round(4)
+            deficit_kwh  proportional (seed)  Talmud  Shapley
+    member
+    2               2.0                  2.0     2.0      2.0
+    4               5.0                  5.0     5.0      5.0
+    5               4.0                  4.0     4.0      4.0
+    """
+    from lectoolkit.games import bankruptcy_worths
+    from lectoolkit.shapley import shapley_values
+
+    after = surplus_deficit_allocation(pv_kwh, load_kwh)
+    share = _validate.share(volume_share, "volume_share")
+    pv, load, index = _paired_vectors(pv_kwh, "pv_kwh", load_kwh, "load_kwh", unit="kWh")
+    nodes = pd.RangeIndex(pv.size, name="member") if index is None else pd.Index(
+        index, name="member")
+    deficit = load > pv
+    claims = (load - pv)[deficit]
+    received = (np.asarray(after) - pv)[deficit]
+    columns = ["deficit_kwh", "proportional (seed)", "Talmud", "Shapley"]
+    if not deficit.any():
+        return pd.DataFrame(columns=columns, index=nodes[:0], dtype=float)
+    estate = min(share * received.sum(), claims.sum())
+    return pd.DataFrame(dict(zip(columns, (
+        claims, proportional_allocation(claims, estate), talmud_rule(estate, claims),
+        shapley_values(bankruptcy_worths(estate, claims)),
+    ), strict=True)), index=nodes[deficit])

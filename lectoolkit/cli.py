@@ -1,9 +1,10 @@
 """The ``lectoolkit`` command: regenerate the figures of the study notebooks.
 
 ``lectoolkit reproduce`` executes every notebook of ``notebooks/`` with papermill, writes
-figures and metrics to ``figures/`` and the executed copies to ``build/executed/``, and
-prints a summary table. Mistakes in the command line end with one line on stderr and exit
-code 2; failed notebooks end with exit code 1.
+figures, metrics and timings to ``figures/`` (``build/figures-quick/`` with ``--quick``)
+and the executed copies to ``build/executed/``, and prints a summary table. Mistakes in
+the command line end with one line on stderr and exit code 2; failed notebooks end with
+exit code 1.
 """
 
 from __future__ import annotations
@@ -66,34 +67,60 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = _Parser(
         prog="lectoolkit",
-        description="lectoolkit: research toolkit for local and renewable energy communities.",
+        description=(
+            "lectoolkit: research toolkit for local and renewable energy communities "
+            "(settlement mechanisms, cooperative games, operation models). The command "
+            "regenerates the studies: `lectoolkit reproduce` executes the notebooks of "
+            "notebooks/ and writes their figures and key numbers to figures/. For "
+            "interactive use open a notebook in Jupyter (or `voila notebooks/<study>.ipynb`)."
+        ),
+        epilog="Run `lectoolkit reproduce --help` for what each option writes where.",
     )
-    parser.add_argument("--version", action="version", version=f"lectoolkit {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    parser.add_argument("--version", action="version", version=f"lectoolkit {__version__}",
+                        help="print the installed version and exit")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser,
+                                metavar="COMMAND")
     rep = sub.add_parser(
         "reproduce", help="execute every study notebook and regenerate figures/",
-        description=("Execute the study notebooks with papermill (sorted order), write figures "
-                     "and <stem>__metrics.json to --figures and executed copies to --executed, "
-                     "print a summary; exit 1 if a notebook failed."),
+        description=(
+            "Execute the study notebooks with papermill, in sorted order, each in a process "
+            "of its own with INTERACTIVE = False. Writes every figure as "
+            "<stem>__<slug>.png, the key numbers as <stem>__metrics.json (floats rounded to "
+            "13 significant digits, so a second run leaves git clean) and machine "
+            "measurements as <stem>__timings.json into --figures; executed copies of the "
+            "notebooks (with their outputs) into --executed. Prints one summary row per "
+            "notebook. Exit status: 0 all ran, 1 a notebook failed, 2 a usage error."
+        ),
+        epilog=("Examples: `lectoolkit reproduce` (the committed figures/), "
+                "`lectoolkit reproduce --quick --only p2p` (CI-sized, into "
+                f"{QUICK_FIGURES_DIR}/)."),
     )
     rep.add_argument("--quick", action="store_true",
-                     help="CI-sized parameters from <notebooks>/params/quick.yaml")
+                     help=("CI-sized parameters from <notebooks>/params/quick.yaml; figures go "
+                           f"to {QUICK_FIGURES_DIR}/ unless --figures is given, so the "
+                           "committed full-size figures stay untouched"))
     rep.add_argument("--only", metavar="PATTERN",
-                     help="only notebooks whose name matches PATTERN (glob or substring)")
+                     help=("only notebooks whose stem matches PATTERN (glob, or a substring "
+                           "such as 'p2p'); the others' figures are left as they are"))
     rep.add_argument("--jobs", type=_positive_int, default=1, metavar="N",
-                     help="notebooks run side by side (default 1)")
+                     help="notebooks run side by side in N processes (default 1)")
     rep.add_argument("--timeout", type=_positive_float, default=3600.0, metavar="SECONDS",
-                     help="time limit per notebook; past it the notebook fails (default 3600)")
-    rep.add_argument("--notebooks", default="notebooks",
-                     help="folder of the notebooks (default notebooks)")
-    rep.add_argument("--figures", default=None,
-                     help=("where figures and metrics are written (default figures, or "
-                           f"{QUICK_FIGURES_DIR} with --quick)"))
-    rep.add_argument("--data", default="data",
-                     help="data folder passed to the notebooks as DATA_DIR (default data)")
-    rep.add_argument("--executed", default="build/executed",
-                     help="where executed notebook copies are written (default build/executed)")
-    rep.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+                     help=("time limit per notebook; past it the notebook is stopped and "
+                           "reported as failed (default 3600)"))
+    rep.add_argument("--notebooks", default="notebooks", metavar="DIR",
+                     help="folder of the notebooks and of params/quick.yaml (default notebooks)")
+    rep.add_argument("--figures", default=None, metavar="DIR",
+                     help=("where <stem>__<slug>.png, <stem>__metrics.json and "
+                           "<stem>__timings.json are written, created if missing (default "
+                           f"figures, or {QUICK_FIGURES_DIR} with --quick)"))
+    rep.add_argument("--data", default="data", metavar="DIR",
+                     help=("data folder passed to the notebooks as DATA_DIR; read only "
+                           "(default data)"))
+    rep.add_argument("--executed", default="build/executed", metavar="DIR",
+                     help=("where the executed notebook copies (<stem>.ipynb, with outputs) are "
+                           "written (default build/executed, git-ignored)"))
+    rep.add_argument("--no-progress", action="store_true",
+                     help="hide the progress bar (written to stderr)")
     rep.set_defaults(func=_reproduce)
     return parser
 

@@ -15,13 +15,7 @@ from math import comb
 import numpy as np
 import pandas as pd
 
-from lectoolkit import _validate
-
-MAX_DENSE_PLAYERS = 40
-"""Largest ``n`` for which a dense ``2**n`` array is even considered."""
-
-MAX_COMBINATION_PLAYERS = 30
-"""Largest ``n`` the combination-order converters accept (``2**30`` worths, 8 GiB)."""
+from lectoolkit import _limits, _validate
 
 
 def coalition_mask(members) -> int:
@@ -69,7 +63,7 @@ def popcounts(n_players: int) -> np.ndarray:
     return sizes
 
 
-def check_n_players(n_players, limit: int = MAX_DENSE_PLAYERS, name: str = "n_players") -> int:
+def check_n_players(n_players, limit: int | None = None, name: str = "n_players") -> int:
     """Validate a player count for dense enumeration and return it as ``int``.
 
     Raises
@@ -77,9 +71,11 @@ def check_n_players(n_players, limit: int = MAX_DENSE_PLAYERS, name: str = "n_pl
     TypeError
         If ``n_players`` is not an integer (a bool, a string, ``None`` ...).
     ValueError
-        If it is below 1 or above ``limit``; the message starts with ``name``.
+        If it is below 1 or above ``limit`` (default
+        :data:`lectoolkit._limits.MAX_DENSE_PLAYERS`); the message starts with ``name``.
     """
     n = _validate.integer(n_players, name, minimum=1)
+    limit = _limits.MAX_DENSE_PLAYERS if limit is None else limit
     if n > limit:
         raise ValueError(f"{name}: {n} is too many for dense enumeration (limit {limit})")
     return n
@@ -211,7 +207,7 @@ def combination_order_masks(n_players: int) -> np.ndarray:
     >>> combination_order_masks(3).tolist()
     [1, 2, 4, 3, 5, 6, 7]
     """
-    n = check_n_players(n_players, limit=MAX_COMBINATION_PLAYERS)
+    n = check_n_players(n_players, limit=_limits.MAX_COMBINATION_PLAYERS)
     return _gather_combination_order(np.arange(1 << n, dtype=np.int64), n)
 
 
@@ -247,7 +243,7 @@ def from_combination_order(values, n_players: int) -> np.ndarray:
     >>> from_combination_order([0.77, 0.51, 1.04], 2).tolist()
     [0.0, 0.77, 0.51, 1.04]
     """
-    n = check_n_players(n_players, limit=MAX_COMBINATION_PLAYERS)
+    n = check_n_players(n_players, limit=_limits.MAX_COMBINATION_PLAYERS)
     arr, _ = _validate.vector(values, "values", unit="money")
     size = (1 << n) - 1
     if arr.size != size:
@@ -287,10 +283,10 @@ def to_combination_order(worths) -> np.ndarray:
     """
     arr, _ = _validate.vector(worths, "worths", unit="money")
     n = n_players_of(arr)
-    if n > MAX_COMBINATION_PLAYERS:
+    if n > _limits.MAX_COMBINATION_PLAYERS:
         raise ValueError(
             f"worths: {arr.size} = 2**{n} coalitions is beyond the converter's limit of "
-            f"2**{MAX_COMBINATION_PLAYERS}"
+            f"2**{_limits.MAX_COMBINATION_PLAYERS}"
         )
     if arr[0] != 0.0:
         raise ValueError(f"worths: the empty coalition must be worth 0, got worths[0] = {arr[0]}")

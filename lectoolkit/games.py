@@ -11,13 +11,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from lectoolkit import _validate
+from lectoolkit import _limits, _validate
 from lectoolkit.coalitions import subset_sums
+from lectoolkit.nrgx import payment
 
-MAX_GAME_PLAYERS = 25
-"""Largest number of members a builder accepts (a 2**25 worth array is 256 MB)."""
-
-_PROSUMER_CULPRITS = "consumption_kwh, production_kwh, price_buy_per_kwh, price_sell_per_kwh"
+_PROSUMER_CULPRITS = "load_kwh, pv_kwh, price_buy_per_kwh, price_sell_per_kwh"
 """The arguments whose size can make a prosumer game or rule overflow."""
 
 
@@ -50,14 +48,14 @@ def _paired_vectors(first, first_name: str, second, second_name: str, *, unit: s
     return a, b, index if index is not None else second_index
 
 
-def _prosumer_inputs(consumption_kwh, production_kwh, price_buy_per_kwh, price_sell_per_kwh,
+def _prosumer_inputs(load_kwh, pv_kwh, price_buy_per_kwh, price_sell_per_kwh,
                      share_sold, max_size: int | None = None):
     """Validate the inputs of the seed-000 prosumer games and rules.
 
     Returns ``(consumption, production, price_buy, price_sell, share, index)``.
     """
     consumption, production, index = _paired_vectors(
-        consumption_kwh, "consumption_kwh", production_kwh, "production_kwh", unit="kWh",
+        load_kwh, "load_kwh", pv_kwh, "pv_kwh", unit="kWh",
         max_size=max_size,
     )
     price_buy = _validate.nonnegative(price_buy_per_kwh, "price_buy_per_kwh", unit="money/kWh")
@@ -100,7 +98,7 @@ def additive_worths(values) -> np.ndarray:
     >>> additive_worths([1.0, 2.0]).tolist()
     [0.0, 1.0, 2.0, 3.0]
     """
-    arr, _ = _validate.vector(values, "values", unit="money", max_size=MAX_GAME_PLAYERS)
+    arr, _ = _validate.vector(values, "values", unit="money", max_size=_limits.MAX_GAME_PLAYERS)
     worths = subset_sums(arr)
     _validate.finite_result(worths, "coalition worths", "values")
     return worths
@@ -142,9 +140,9 @@ def glove_worths(n_left: int, n_right: int) -> np.ndarray:
     left = _validate.integer(n_left, "n_left", minimum=0)
     right = _validate.integer(n_right, "n_right", minimum=0)
     n = left + right
-    if not 1 <= n <= MAX_GAME_PLAYERS:
+    if not 1 <= n <= _limits.MAX_GAME_PLAYERS:
         raise ValueError(
-            f"n_left and n_right: expected 1 to {MAX_GAME_PLAYERS} members in all, got "
+            f"n_left and n_right: expected 1 to {_limits.MAX_GAME_PLAYERS} members in all, got "
             f"n_left + n_right = {n}"
         )
     side = np.zeros((n, 2))
@@ -198,7 +196,7 @@ def bankruptcy_worths(estate, claims) -> np.ndarray:
     """
     estate = _validate.nonnegative(estate, "estate", unit="money")
     c, _ = _validate.vector(claims, "claims", unit="money", nonneg=True,
-                            max_size=MAX_GAME_PLAYERS)
+                            max_size=_limits.MAX_GAME_PLAYERS)
     _check_estate(estate, c)
     # the complement of bitmask S is 2**n - 1 - S: the sums in reverse order
     outside = subset_sums(c)[::-1]
@@ -215,13 +213,14 @@ def _check_estate(estate: float, claims: np.ndarray) -> None:
         )
 
 
-def demand_worths(demand_kwh, available_kwh) -> np.ndarray:
+def demand_worths(load_kwh, available_kwh) -> np.ndarray:
     """Worths of the energy-demand game ``v(S) = min(d(S), E)``.
 
     Parameters
     ----------
-    demand_kwh : array_like, shape (n,)
-        Finite demand ``d_i >= 0`` of each node [kWh], ``1 <= n <= 25``.
+    load_kwh : array_like, shape (n,)
+        Finite energy ``d_i >= 0`` each node needs (its load, the seed's demand) [kWh],
+        ``1 <= n <= 25``.
     available_kwh : float
         Energy ``E >= 0`` available to the community [kWh].
 
@@ -235,7 +234,7 @@ def demand_worths(demand_kwh, available_kwh) -> np.ndarray:
     TypeError
         If an argument is not numeric (strings, booleans, ``None``, a DataFrame).
     ValueError
-        If ``available_kwh`` is negative or not finite, or ``demand_kwh`` is not a 1-D
+        If ``available_kwh`` is negative or not finite, or ``load_kwh`` is not a 1-D
         vector of 1 to 25 finite non-negative numbers.
 
     Notes
@@ -251,16 +250,16 @@ def demand_worths(demand_kwh, available_kwh) -> np.ndarray:
     >>> demand_worths([6, 12], 15).tolist()
     [0.0, 6.0, 12.0, 15.0]
     """
-    demand, _ = _validate.vector(demand_kwh, "demand_kwh", unit="kWh", nonneg=True,
-                                 max_size=MAX_GAME_PLAYERS)
+    demand, _ = _validate.vector(load_kwh, "load_kwh", unit="kWh", nonneg=True,
+                                 max_size=_limits.MAX_GAME_PLAYERS)
     available = _validate.nonnegative(available_kwh, "available_kwh", unit="kWh")
     # a coalition demand that overflows to inf is above E: min gives E, as it should
     return np.minimum(subset_sums(demand), available)
 
 
 def savings_worths(
-    consumption_kwh,
-    production_kwh,
+    load_kwh,
+    pv_kwh,
     price_buy_per_kwh: float,
     price_sell_per_kwh: float,
     share_sold: float = 1.0,
@@ -269,12 +268,12 @@ def savings_worths(
 
     Parameters
     ----------
-    consumption_kwh : array_like or pandas.Series, shape (n,)
+    load_kwh : array_like or pandas.Series, shape (n,)
         Energy consumed by each member over the period, ``El >= 0`` [kWh],
         ``1 <= n <= 25``.
-    production_kwh : array_like or pandas.Series, shape (n,)
+    pv_kwh : array_like or pandas.Series, shape (n,)
         Energy produced by each member, ``Ep >= 0`` [kWh]. Two Series are paired by
-        label (the order of ``consumption_kwh`` is the member order).
+        label (the order of ``load_kwh`` is the member order).
     price_buy_per_kwh : float
         Grid purchase price ``Cg >= 0`` [money/kWh].
     price_sell_per_kwh : float
@@ -319,8 +318,8 @@ def savings_worths(
     [0.0, 0.0, 0.0, 4.5]
     """
     consumption, production, price_buy, price_sell, share, _ = _prosumer_inputs(
-        consumption_kwh, production_kwh, price_buy_per_kwh, price_sell_per_kwh, share_sold,
-        max_size=MAX_GAME_PLAYERS,
+        load_kwh, pv_kwh, price_buy_per_kwh, price_sell_per_kwh, share_sold,
+        max_size=_limits.MAX_GAME_PLAYERS,
     )
     # the game is linear in energy: compute on energies scaled near 1 (exactly)
     scale = _binary_scale(consumption, production)
@@ -335,27 +334,27 @@ def savings_worths(
     return worths
 
 
-def nrgx_coalition_worths(export_kwh, total_export_kwh, total_consumption_kwh,
-                          max_price_per_kwh, a_kwh2, n=1.0) -> np.ndarray:
+def nrgx_coalition_worths(export_kwh, community_export_kwh, community_import_kwh,
+                          max_price_per_kwh, a_kwh2, exponent=1.0) -> np.ndarray:
     """NRG-X-Change coalition game: each coalition is paid for its combined export.
 
     ``v(S) = g(sum_{i in S} x_i)`` with the payment ``g`` of
     :func:`lectoolkit.nrgx.payment` at the period's market totals (seed 001, §3.3).
-    With ``n = 1`` the game is additive; with ``n > 1`` it is convex (superadditive).
+    With ``exponent = 1`` the game is additive; above 1 it is convex (superadditive).
 
     Parameters
     ----------
     export_kwh : array_like, shape (n_members,)
         Export ``x_i >= 0`` of each coalition member in the period [kWh],
         ``1 <= n_members <= 25``.
-    total_export_kwh, total_consumption_kwh : float
+    community_export_kwh, community_import_kwh : float
         Market totals ``t_p >= 0`` and ``t_c >= 0`` of the period [kWh].
     max_price_per_kwh : float
         Payment price ``q >= 0`` [money/kWh].
     a_kwh2 : float
         Width of the payment bell, ``a > 0`` [kWh²].
-    n : float, default 1
-        Payment exponent, ``n > 0`` [-].
+    exponent : float, default 1
+        Payment exponent, ``> 0`` [-].
 
     Returns
     -------
@@ -369,25 +368,24 @@ def nrgx_coalition_worths(export_kwh, total_export_kwh, total_consumption_kwh,
         vector where a number is expected).
     ValueError
         If ``export_kwh`` is not a 1-D vector of 1 to 25 finite non-negative values, a
-        total or the price is negative or not finite, or ``a_kwh2`` or ``n`` is not a
+        total or the price is negative or not finite, or ``a_kwh2`` or ``exponent`` is not a
         positive finite number.
     lectoolkit._validate.ResultRangeError
         (a ``ValueError``) If a coalition's export or payment exceeds the float64 range.
 
     Examples
     --------
-    >>> nrgx_coalition_worths([1.0, 2.0], 3.0, 3.0, 1.0, 1e6, n=2).tolist()
+    >>> nrgx_coalition_worths([1.0, 2.0], 3.0, 3.0, 1.0, 1e6, exponent=2).tolist()
     [0.0, 1.0, 4.0, 9.0]
     """
-    from lectoolkit.nrgx import payment
-
     export, _ = _validate.vector(export_kwh, "export_kwh", unit="kWh", nonneg=True,
-                                 max_size=MAX_GAME_PLAYERS)
+                                 max_size=_limits.MAX_GAME_PLAYERS)
     totals = [_validate.nonnegative(value, name, unit="kWh") for name, value in (
-        ("total_export_kwh", total_export_kwh), ("total_consumption_kwh", total_consumption_kwh))]
+        ("community_export_kwh", community_export_kwh),
+        ("community_import_kwh", community_import_kwh))]
     price = _validate.nonnegative(max_price_per_kwh, "max_price_per_kwh", unit="money/kWh")
     a = _validate.positive(a_kwh2, "a_kwh2", unit="kWh²")
-    exponent = _validate.positive(n, "n", unit="-")
+    exponent = _validate.positive(exponent, "exponent", unit="-")
     coalition_export = subset_sums(export)
     _validate.finite_result(coalition_export, "coalition exports", "export_kwh")
     return payment(coalition_export, *totals, price, a, exponent)

@@ -36,7 +36,8 @@ import numba
 import numpy as np
 import pandas as pd
 
-from lectoolkit import _validate
+from lectoolkit import _limits, _validate
+from lectoolkit.pricing import _mid_price, _sdrc_price
 
 RULES = ("crossing_value", "mmr", "sdr")
 """Pricing rules of :func:`lem_prices`."""
@@ -52,16 +53,15 @@ OFFER_COLUMNS = ("step", "member", "side", "energy_kwh", "price_per_kwh")
 DEFAULT_DIVIDER = 0.5
 """MMR divider: the price sits half-way between the highest sell and the lowest buy."""
 
-PARALLEL_MIN_OFFERS = 200_000
-"""Smaller inputs run the serial kernels (waking threads costs more than it saves)."""
-
 
 def _kernel(function):
     """Compile ``function`` twice: parallel over its ``prange`` loop, and serial.
 
-    The returned callable takes the input size first: below :data:`PARALLEL_MIN_OFFERS`
-    it runs the serial build, which saves the cost of waking the thread pool. The serial
-    build gets its own name so that numba caches the two apart.
+    The returned callable takes the input size first: unless
+    :func:`lectoolkit._limits.run_parallel` says the size is worth the pool
+    (``_limits.PARALLEL_MIN_OFFERS``) it runs the serial build, which saves the cost of
+    waking the thread pool. The serial build gets its own name so that numba caches the
+    two apart.
     """
     serial = types.FunctionType(function.__code__, function.__globals__,
                                 function.__name__ + "_serial", function.__defaults__,
@@ -71,7 +71,8 @@ def _kernel(function):
     serial_build = numba.njit(cache=True)(serial)
 
     def call(n_values: int, *args):
-        return (serial_build if n_values < PARALLEL_MIN_OFFERS else parallel_build)(*args)
+        parallel = _limits.run_parallel(n_values, _limits.PARALLEL_MIN_OFFERS)
+        return (parallel_build if parallel else serial_build)(*args)
 
     call.__doc__ = function.__doc__
     return call
@@ -190,7 +191,7 @@ def _build_offers_kernel(net, buy, mbuy, sell, msell, offsets, step, member, sid
 
 
 def build_offers(load_kwh, pv_kwh, *, price_buy_per_kwh, price_sell_per_kwh,
-                 market_buy_per_kwh, market_sell_per_kwh) -> pd.DataFrame:
+                 price_market_buy_per_kwh, price_market_sell_per_kwh) -> pd.DataFrame:
     """Buy and sell offers of every member and step from its net load (SPEC §3).
 
     A member whose net load ``load - pv`` is positive offers to buy it at
@@ -209,7 +210,7 @@ def build_offers(load_kwh, pv_kwh, *, price_buy_per_kwh, price_sell_per_kwh,
         ``(n_members,)``, one per step ``(n_steps,)`` or one per step and member
         ``(n_steps, n_members)``. Finite; any sign. A 1-D array is matched by its length
         (when ``n_steps == n_members`` pass a Series labelled like ``load_kwh``).
-    market_buy_per_kwh, market_sell_per_kwh : float, array_like, pandas.Series or DataFrame
+    price_market_buy_per_kwh, price_market_sell_per_kwh : float, array_like, Series or DataFrame
         Market-indexed prices [money/kWh], broadcast as the tariffs (usually per step).
 
     Returns
@@ -233,8 +234,8 @@ def build_offers(load_kwh, pv_kwh, *, price_buy_per_kwh, price_sell_per_kwh,
     Examples
     --------
     >>> offers = build_offers([[2.0, 0.0]], [[0.0, 1.5]], price_buy_per_kwh=0.20,
-    ...                       price_sell_per_kwh=0.05, market_buy_per_kwh=0.15,
-    ...                       market_sell_per_kwh=0.04)
+    ...                       price_sell_per_kwh=0.05, price_market_buy_per_kwh=0.15,
+    ...                       price_market_sell_per_kwh=0.04)
     >>> offers[["member", "side", "energy_kwh", "price_per_kwh"]]
        member  side  energy_kwh  price_per_kwh
     0       0   buy         2.0           0.15
@@ -250,9 +251,9 @@ def build_offers(load_kwh, pv_kwh, *, price_buy_per_kwh, price_sell_per_kwh,
     tariffs = [
         _tariff(value, name, n_steps, n_members, index, columns)
         for name, value in (("price_buy_per_kwh", price_buy_per_kwh),
-                            ("market_buy_per_kwh", market_buy_per_kwh),
+                            ("price_market_buy_per_kwh", price_market_buy_per_kwh),
                             ("price_sell_per_kwh", price_sell_per_kwh),
-                            ("market_sell_per_kwh", market_sell_per_kwh))
+                            ("price_market_sell_per_kwh", price_market_sell_per_kwh))
     ]
     net = load - pv
     offsets = np.zeros(n_steps + 1, np.int64)
@@ -589,7 +590,8 @@ def _walk_kernel(starts, n_buy, energy, price, crossing_all, accept
 def mmr_price(min_buy, max_sell, divider=DEFAULT_DIVIDER, divisor=None):
     """Mid-market rate of offers that do not cross (SPEC §3) [money/kWh].
 
-    ``max_sell + divider (min_buy - max_sell)``, or the older form
+    ``max_sell + divider (min_buy - max_sell)`` (the mid-price rule of
+    :mod:`lectoolkit.pricing`, shared with :func:`lectoolkit.settle`), or the older form
     ``(min_buy + max_sell) / divisor`` when ``divisor`` is given (equal at the defaults
     0.5 and 2). Arrays broadcast; the caller checks ``min_buy >= max_sell``.
 
@@ -600,36 +602,33 @@ def mmr_price(min_buy, max_sell, divider=DEFAULT_DIVIDER, divisor=None):
     """
     if divisor is not None:
         return (min_buy + max_sell) / divisor
-    return max_sell + divider * (min_buy - max_sell)
+    return _mid_price(min_buy, max_sell, divider)
 
 
-def sdr_price(min_buy, max_sell, sdr, compensation=0.0):
+def sdr_price(min_buy, max_sell, sdr, compensation_share=0.0):
     """Supply-demand-ratio price of offers that do not cross (SPEC §3) [money/kWh].
 
-    With ``PB = min_buy``, ``PS = max_sell`` and ``lam = compensation (PB - PS)``:
+    With ``PB = min_buy``, ``PS = max_sell`` and ``lam = compensation_share (PB - PS)``:
     ``PS + lam / sdr`` when ``sdr >= 1``, else ``PB (PS + lam) / ((PB - PS - lam) sdr + PS
     + lam)`` (a weighted harmonic mean of ``PB`` and ``PS + lam``; 0 when ``PS + lam = 0``).
     Arrays broadcast; the caller checks ``PB >= PS`` and ``PS + lam >= 0`` where
-    ``sdr < 1``.
+    ``sdr < 1``. The rule is the SDRC rule of :mod:`lectoolkit.pricing`, shared with
+    :func:`lectoolkit.settle` (``compensation_share = 0``: the SDR export price).
 
     Examples
     --------
     >>> round(float(sdr_price(35.0, 15.0, 1400 / 1500)), 3)
     15.594
-    >>> round(float(sdr_price(35.0, 15.0, 1400 / 1500, compensation=0.5)), 3)
+    >>> round(float(sdr_price(35.0, 15.0, 1400 / 1500, compensation_share=0.5)), 3)
     25.485
     """
     min_buy, max_sell, sdr = (np.asarray(x, dtype=np.float64) for x in (min_buy, max_sell, sdr))
-    lam = compensation * (min_buy - max_sell)
-    floor = max_sell + lam
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        short = np.where(floor == 0, 0.0,
-                         min_buy * floor / ((min_buy - max_sell - lam) * sdr + floor))
-        return np.where(sdr >= 1, max_sell + lam / sdr, short)
+    with np.errstate(all="ignore"):  # the callers check the prices
+        return _sdrc_price(min_buy, max_sell, sdr, compensation_share * (min_buy - max_sell))
 
 
 def _rule_prices(stats, rule: str, pruned: bool, divider: float, divisor: float | None,
-                 compensation: float, steps: pd.Index) -> np.ndarray:
+                 compensation_share: float, steps: pd.Index) -> np.ndarray:
     """Price of every step from the walk's statistics (SPEC §3 empty sides and crossing)."""
     if rule == "crossing_value":
         buy_kwh, sell_kwh = stats[0], stats[1]
@@ -652,7 +651,7 @@ def _rule_prices(stats, rule: str, pruned: bool, divider: float, divisor: float 
         else:
             top = np.maximum(buy_kwh, sell_kwh)  # normalised: no overflow, no underflow
             sdr = (sell_kwh / top) / (buy_kwh / top)
-            floor = max_sell + compensation * (min_buy - max_sell)
+            floor = max_sell + compensation_share * (min_buy - max_sell)
             bad = both & (sdr < 1) & (floor < 0)
             if bad.any():
                 k = int(np.argmax(bad))
@@ -661,7 +660,7 @@ def _rule_prices(stats, rule: str, pruned: bool, divider: float, divisor: float 
                     f"where supply is short; step {steps[k]!r} has {floor[k]:.6g} (highest "
                     f"sell {max_sell[k]:.6g}, lowest buy {min_buy[k]:.6g})"
                 )
-            price = sdr_price(min_buy, max_sell, sdr, compensation)
+            price = sdr_price(min_buy, max_sell, sdr, compensation_share)
     price = np.where(both, price, empty)
     _validate.finite_result(price, "the prices", "offers")
     return price
@@ -670,11 +669,11 @@ def _rule_prices(stats, rule: str, pruned: bool, divider: float, divisor: float 
 # --------------------------------------------------------------------------- public
 
 
-def _check_rule_options(rule, pruned, divider, compensation, divisor):
+def _check_rule_options(rule, pruned, divider, compensation_share, divisor):
     rule = _validate.choice(rule, "rule", RULES)
     pruned = _validate.flag(pruned, "pruned")
     divider = _validate.share(divider, "divider")
-    compensation = _validate.share(compensation, "compensation")
+    compensation_share = _validate.share(compensation_share, "compensation_share")
     if divisor is not None:
         divisor = _validate.positive(divisor, "divisor")
         if divider != DEFAULT_DIVIDER:
@@ -685,10 +684,10 @@ def _check_rule_options(rule, pruned, divider, compensation, divisor):
     if rule != "mmr" and (divisor is not None or divider != DEFAULT_DIVIDER):
         arg = "divisor" if divisor is not None else "divider"
         raise ValueError(f"{arg}: applies to rule='mmr' only, got rule={rule!r}")
-    if rule != "sdr" and compensation != 0.0:
+    if rule != "sdr" and compensation_share != 0.0:
         raise ValueError(
-            f"compensation: applies to rule='sdr' only (SDRC), got rule={rule!r}")
-    return rule, pruned, divider, compensation, divisor
+            f"compensation_share: applies to rule='sdr' only (SDRC), got rule={rule!r}")
+    return rule, pruned, divider, compensation_share, divisor
 
 
 def _horizon(steps, priced: pd.Index) -> pd.Index:
@@ -709,7 +708,7 @@ def _horizon(steps, priced: pd.Index) -> pd.Index:
 
 
 def lem_prices(offers: pd.DataFrame, rule: str, *, pruned: bool = True,
-               divider: float = DEFAULT_DIVIDER, compensation: float = 0.0,
+               divider: float = DEFAULT_DIVIDER, compensation_share: float = 0.0,
                divisor: float | None = None, steps=None) -> pd.Series:
     """Local-market price of every step from the members' offers (SPEC §3).
 
@@ -729,7 +728,7 @@ def lem_prices(offers: pd.DataFrame, rule: str, *, pruned: bool = True,
         of all offers and ignores ``pruned``.
     divider : float in [0, 1], default 0.5
         MMR only: ``price = max_sell + divider (min_buy - max_sell)``.
-    compensation : float in [0, 1], default 0.0
+    compensation_share : float in [0, 1], default 0.0
         SDR only: the SDRC compensation ``c``, ``lam = c (min_buy - max_sell)``.
     divisor : float > 0, optional
         MMR only, the older form ``(min_buy + max_sell) / divisor`` (2 equals the default
@@ -752,7 +751,7 @@ def lem_prices(offers: pd.DataFrame, rule: str, *, pruned: bool = True,
     ValueError
         Naming the argument: a missing column, a side other than buy/sell, a missing
         step label; NaN, infinite or non-positive energies; non-finite prices; an unknown
-        rule; ``divider`` or ``compensation`` outside [0, 1] or given to a rule they do
+        rule; ``divider`` or ``compensation_share`` outside [0, 1] or given to a rule they do
         not apply to; both ``divider`` and ``divisor``; a horizon that is empty, has
         duplicates or misses a step of the offers; an SDR price at a short step where
         ``highest sell + lam < 0`` (the harmonic mean is undefined);
@@ -799,8 +798,8 @@ def lem_prices(offers: pd.DataFrame, rule: str, *, pruned: bool = True,
     >>> lem_prices(offers, "crossing_value", steps=[0, 1]).tolist()
     [15.0, 0.0]
     """
-    rule, pruned, divider, compensation, divisor = _check_rule_options(
-        rule, pruned, divider, compensation, divisor)
+    rule, pruned, divider, compensation_share, divisor = _check_rule_options(
+        rule, pruned, divider, compensation_share, divisor)
     book = _book(offers)
     horizon = None if steps is None else _horizon(steps, book.steps)
     crossing_all = rule == "crossing_value"
@@ -808,7 +807,7 @@ def lem_prices(offers: pd.DataFrame, rule: str, *, pruned: bool = True,
                             book.price, crossing_all, pruned and not crossing_all)
     _validate.finite_result(stats[:2], "the offered energies summed per step", "offers")
     price = pd.Series(
-        _rule_prices(stats, rule, pruned, divider, divisor, compensation, book.steps),
+        _rule_prices(stats, rule, pruned, divider, divisor, compensation_share, book.steps),
         index=book.steps, name="price_per_kwh")
     if horizon is None:
         return price

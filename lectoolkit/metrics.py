@@ -108,6 +108,88 @@ def bills_table(results: Mapping[str, SettlementResult]) -> pd.DataFrame:
     return table
 
 
+def daily_bills(results: Mapping[str, SettlementResult], *,
+                timestep_h: float | None = None) -> pd.DataFrame:
+    """The community's bill per day under every mechanism.
+
+    Parameters
+    ----------
+    results : mapping of str to SettlementResult
+        Settlements of the same community keyed by a string label; at least one.
+    timestep_h : float, optional
+        Step length [h], dividing 24 h into whole steps; required when the results carry
+        no time stamps (array inputs, or a time index that is not a DatetimeIndex), refused
+        when they do.
+
+    Returns
+    -------
+    pandas.DataFrame, shape (n_days, n_results)
+        ``bills[day, label]``: the sum of all members' costs over the day [money]. With
+        time stamps, one row per calendar day present (index ``day``, the days'
+        midnights); otherwise day ``k`` (0-based, index ``day``) holds steps
+        ``k 24 / timestep_h`` to ``(k + 1) 24 / timestep_h - 1``, the last day possibly
+        partial. Each column sums to the community's total bill.
+
+    Raises
+    ------
+    TypeError
+        As :func:`bills_table`; ``timestep_h`` not a number.
+    ValueError
+        As :func:`bills_table`; results of different horizons; a missing, superfluous,
+        non-positive ``timestep_h`` or one that does not divide a day;
+        :class:`lectoolkit.ResultRangeError` when a daily bill overflows.
+
+    Examples
+    --------
+    >>> import numpy as np, lectoolkit as lt
+    >>> load, pv = np.array([[2.0], [1.0], [3.0]]), np.zeros((3, 1))
+    >>> res = {"conventional": lt.settle(load, pv, "conventional", price_buy_per_kwh=10.0,
+    ...                                  price_sell_per_kwh=4.0)}
+    >>> daily_bills(res, timestep_h=12.0)["conventional"].tolist()
+    [30.0, 30.0]
+    """
+    results = _check_results(results)
+    first, *others = results.values()
+    index = first.price_import.index
+    for label, r in results.items():
+        if not r.price_import.index.equals(index):
+            raise ValueError(
+                f"results: entry {label!r} does not have the time steps of the first entry; "
+                "the results do not share one horizon"
+            )
+    stamped = isinstance(index, pd.DatetimeIndex)
+    if stamped:
+        if timestep_h is not None:
+            raise ValueError(
+                "timestep_h: the results carry time stamps, which give the days; pass "
+                f"timestep_h=None, got {_validate.describe(timestep_h)}"
+            )
+        day = pd.Index(index.floor("D"), name="day")
+    else:
+        if timestep_h is None:
+            raise ValueError(
+                "timestep_h: required when the results carry no time stamps (the steps "
+                "per day come from it)"
+            )
+        timestep_h = _validate.positive(timestep_h, "timestep_h", unit="h")
+        steps_per_day = 24.0 / timestep_h
+        if steps_per_day != round(steps_per_day):
+            raise ValueError(
+                f"timestep_h: expected a step dividing 24 h into whole steps, got {timestep_h:g}"
+            )
+        day = pd.Index(np.arange(len(index)) // int(round(steps_per_day)), name="day")
+    columns = {}
+    for label, r in results.items():
+        with np.errstate(over="ignore", invalid="ignore"):  # refused just below
+            per_step = np.asarray(r.cost).sum(axis=1)
+            columns[label] = pd.Series(per_step, index=day).groupby(level="day").sum()
+        _validate.finite_result(columns[label].to_numpy(), f"daily bills of {label!r}",
+                                "results")
+    table = pd.DataFrame(columns)
+    table.columns.name = "mechanism"
+    return table
+
+
 def savings(bills: pd.DataFrame, baseline: str = "conventional") -> pd.DataFrame:
     """Savings of every member relative to a baseline mechanism.
 

@@ -1,9 +1,13 @@
-"""NRG-X-Change: payment of exported energy and charge of consumed energy.
+"""NRG-X-Change: payment of exported energy and charge of imported energy.
 
 NRG-X-Change (Mihaylov et al., 2014) settles every period without an order book:
-producers are paid for what they feed in, at a price that is highest when total
-production ``t_p`` matches total consumption ``t_c``; consumers are charged a share of
-the maximum tariff that grows with ``t_c / (t_c + t_p)``.
+producers are paid for what they feed in, at a price that is highest when the
+community's export ``t_p`` matches its import ``t_c`` (the paper's total production
+and total consumption, both net of each prosumer's own production); consumers are
+charged a share of the maximum tariff that grows with ``t_c / (t_c + t_p)``.
+
+This module is the pricing only; paying the exporters of a period as one coalition
+and splitting the payment by Shapley value is :mod:`lectoolkit.nrgx_coalitions`.
 
 References
 ----------
@@ -16,19 +20,14 @@ References
 
 from __future__ import annotations
 
-from functools import partial
-
 import numpy as np
 import pandas as pd
 
 from lectoolkit import _validate
 
 CENT = 0.01
-"""Currency units per cent: seed-001 prices are in ¢/kWh and cash in currency units."""
-
-MAX_EXACT_PLAYERS = 25
-"""Largest ``max_exact_players`` of :func:`settle_nrgx_coalitions`: a period's dense
-worth array of ``2**25`` float64 takes 256 MiB."""
+"""Money units per cent: seed-001 prices are in ¢/kWh, so ``CENT * price`` is in
+money/kWh, the unit of every price of this module."""
 
 
 def _nonneg_product(direct, positive, log_sum) -> np.ndarray:
@@ -50,7 +49,7 @@ def _nonneg_product(direct, positive, log_sum) -> np.ndarray:
 
 
 def _payment_kernel(x, tp, tc, q, a, n) -> np.ndarray:
-    """``x**n · q · exp(-(tp - tc)² / a)`` of checked non-negative inputs (no checks)."""
+    """``x**n · q · exp(-(tp - tc)² / a)``, ``n`` the exponent (inputs checked before)."""
     with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
         log_bell = -((tp - tc) ** 2) / a
         direct = x**n * q * np.exp(log_bell)
@@ -104,24 +103,25 @@ def _output(values: np.ndarray, index: pd.Index | None, name: str):
     return values[()]
 
 
-def payment(export_kwh, total_export_kwh, total_consumption_kwh, max_price_per_kwh,
-            a_kwh2, n=1.0):
+def payment(export_kwh, community_export_kwh, community_import_kwh, max_price_per_kwh,
+            a_kwh2, exponent=1.0):
     """NRG-X-Change payment ``g`` for exported energy.
 
     Parameters
     ----------
     export_kwh : float, 1-D array_like or pandas.Series
         Energy fed in by the producer in the period, ``x ≥ 0`` [kWh].
-    total_export_kwh, total_consumption_kwh : float, 1-D array_like or pandas.Series
-        Period totals over the market, ``t_p ≥ 0`` and ``t_c ≥ 0`` [kWh].
+    community_export_kwh, community_import_kwh : float, 1-D array_like or pandas.Series
+        Period totals over the market, ``t_p ≥ 0`` (energy exported) and ``t_c ≥ 0``
+        (energy imported, net of each member's own production) [kWh].
     max_price_per_kwh : float, 1-D array_like or pandas.Series
         ``q ≥ 0``, the price paid when production meets consumption [money/kWh].
         The four arguments above are numbers or vectors of one length (a length-1
         vector broadcasts); Series are paired by label.
     a_kwh2 : float
         Width of the payment bell, ``a > 0`` [kWh²].
-    n : float, default 1
-        Exponent on ``x``, ``n > 0`` (seed 001's generalisation; ``n = 1`` is the
+    exponent : float, default 1
+        Exponent ``n > 0`` on ``x`` [-] (seed 001's generalisation; ``n = 1`` is the
         paper's form, ``n > 1`` makes the payment superadditive in ``x``).
 
     Returns
@@ -138,7 +138,7 @@ def payment(export_kwh, total_export_kwh, total_consumption_kwh, max_price_per_k
         strings or booleans).
     ValueError
         NaN or infinite values, negative energies or prices, ``a_kwh2 ≤ 0``,
-        ``n ≤ 0``, an empty or 2-D array, vectors of different lengths, Series with
+        ``exponent ≤ 0``, an empty or 2-D array, vectors of different lengths, Series with
         duplicated or different labels.
     lectoolkit._validate.ResultRangeError
         (a ``ValueError``) when a payment exceeds the float64 range.
@@ -159,28 +159,29 @@ def payment(export_kwh, total_export_kwh, total_consumption_kwh, max_price_per_k
     15.475455
     """
     arrays, index = _market_inputs(
-        {"export_kwh": "kWh", "total_export_kwh": "kWh", "total_consumption_kwh": "kWh",
+        {"export_kwh": "kWh", "community_export_kwh": "kWh", "community_import_kwh": "kWh",
          "max_price_per_kwh": "money/kWh"},
-        export_kwh=export_kwh, total_export_kwh=total_export_kwh,
-        total_consumption_kwh=total_consumption_kwh, max_price_per_kwh=max_price_per_kwh,
+        export_kwh=export_kwh, community_export_kwh=community_export_kwh,
+        community_import_kwh=community_import_kwh, max_price_per_kwh=max_price_per_kwh,
     )
     a = _validate.positive(a_kwh2, "a_kwh2", unit="kWh²")
-    n = _validate.positive(n, "n", unit="-")
-    g = _payment_kernel(arrays["export_kwh"], arrays["total_export_kwh"],
-                        arrays["total_consumption_kwh"], arrays["max_price_per_kwh"], a, n)
-    _validate.finite_result(g, "payments", "export_kwh, max_price_per_kwh, n")
+    n = _validate.positive(exponent, "exponent", unit="-")
+    g = _payment_kernel(arrays["export_kwh"], arrays["community_export_kwh"],
+                        arrays["community_import_kwh"], arrays["max_price_per_kwh"], a, n)
+    _validate.finite_result(g, "payments", "export_kwh, max_price_per_kwh, exponent")
     return _output(g, index, "payment")
 
 
-def charge(consumption_kwh, total_export_kwh, total_consumption_kwh, min_price_per_kwh):
-    """NRG-X-Change charge ``h`` for consumed energy.
+def charge(import_kwh, community_export_kwh, community_import_kwh, min_price_per_kwh):
+    """NRG-X-Change charge ``h`` for imported energy.
 
     Parameters
     ----------
-    consumption_kwh : float, 1-D array_like or pandas.Series
-        Energy drawn by the consumer net of its own production, ``y ≥ 0`` [kWh].
-    total_export_kwh, total_consumption_kwh : float, 1-D array_like or pandas.Series
-        Period totals ``t_p ≥ 0`` and ``t_c ≥ 0`` [kWh].
+    import_kwh : float, 1-D array_like or pandas.Series
+        Energy drawn by the consumer net of its own production, ``y ≥ 0`` [kWh] (the
+        paper's consumption).
+    community_export_kwh, community_import_kwh : float, 1-D array_like or pandas.Series
+        Period totals ``t_p ≥ 0`` and ``t_c ≥ 0`` [kWh], as in :func:`payment`.
     min_price_per_kwh : float, 1-D array_like or pandas.Series
         ``r ≥ 0``, the tariff charged when prosumers supply little [money/kWh].
         The four arguments are numbers or vectors of one length (as in
@@ -215,28 +216,29 @@ def charge(consumption_kwh, total_export_kwh, total_consumption_kwh, min_price_p
     17.458161
     """
     arrays, index = _market_inputs(
-        {"consumption_kwh": "kWh", "total_export_kwh": "kWh", "total_consumption_kwh": "kWh",
+        {"import_kwh": "kWh", "community_export_kwh": "kWh", "community_import_kwh": "kWh",
          "min_price_per_kwh": "money/kWh"},
-        consumption_kwh=consumption_kwh, total_export_kwh=total_export_kwh,
-        total_consumption_kwh=total_consumption_kwh, min_price_per_kwh=min_price_per_kwh,
+        import_kwh=import_kwh, community_export_kwh=community_export_kwh,
+        community_import_kwh=community_import_kwh, min_price_per_kwh=min_price_per_kwh,
     )
-    h = _charge_kernel(arrays["consumption_kwh"], arrays["total_export_kwh"],
-                       arrays["total_consumption_kwh"], arrays["min_price_per_kwh"])
-    _validate.finite_result(h, "charges", "consumption_kwh, min_price_per_kwh")
+    h = _charge_kernel(arrays["import_kwh"], arrays["community_export_kwh"],
+                       arrays["community_import_kwh"], arrays["min_price_per_kwh"])
+    _validate.finite_result(h, "charges", "import_kwh, min_price_per_kwh")
     return _output(h, index, "charge")
 
 
 def period_totals(frame: pd.DataFrame) -> pd.DataFrame:
-    """Per-period market totals ``t_p`` (exported) and ``t_c`` (consumed) [kWh].
+    """Per-period market totals ``t_p`` (exported) and ``t_c`` (imported) [kWh].
 
     ``frame`` is long format (one row per prosumer and period) with columns
     ``time``, ``consumption`` and ``net_energy`` (``≤ 0`` meaning export), as returned
-    by :func:`lectoolkit.io.read_prosumer_monthly`. Returns one row per ``time``.
+    by :func:`lectoolkit.io.read_prosumer_monthly`. Returns one row per ``time`` with
+    columns ``community_export_kwh`` and ``community_import_kwh``.
     """
     grouped = frame.groupby("time", sort=True)
     return pd.DataFrame({
-        "total_export_kwh": grouped["net_energy"].sum().abs(),
-        "total_consumption_kwh": grouped["consumption"].sum(),
+        "community_export_kwh": grouped["net_energy"].sum().abs(),
+        "community_import_kwh": grouped["consumption"].sum(),
     })
 
 
@@ -265,59 +267,55 @@ def _periods(frame) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     out = frame.sort_values(["time", "id"], kind="stable").reset_index(drop=True)
     with np.errstate(over="ignore"):  # an overflow is refused just below
         totals = period_totals(out).reindex(out["time"].to_numpy())
-    tp = totals["total_export_kwh"].to_numpy(dtype=float)
-    tc = totals["total_consumption_kwh"].to_numpy(dtype=float)
+    tp = totals["community_export_kwh"].to_numpy(dtype=float)
+    tc = totals["community_import_kwh"].to_numpy(dtype=float)
     _validate.finite_result(np.concatenate([tp, tc]), "the period totals", "frame")
     return out, tp, tc
 
 
-def _price_unit(prices_in_cents: bool) -> str:
-    return "¢/kWh" if prices_in_cents else "money/kWh"
-
-
-def settle_nrgx(frame: pd.DataFrame, max_price, min_price, a, n=1.0, *,
-                prices_in_cents: bool = True, seed_swapped_prices: bool = False) -> pd.DataFrame:
+def settle_nrgx(frame: pd.DataFrame, max_price_per_kwh, min_price_per_kwh, a_kwh2,
+                exponent=1.0, *, seed_swapped_prices: bool = False) -> pd.DataFrame:
     """Settle every period of a prosumer table under NRG-X-Change at once.
 
     Parameters
     ----------
     frame : pandas.DataFrame
         Long format, one row per prosumer and period, with columns ``id``, ``time``
-        (no missing values, each ``(id, time)`` once), ``consumption`` [kWh, ≥ 0] and
-        ``net_energy`` [kWh, ``≤ 0`` = export]; a row has no consumption where it
-        exports. Other columns are carried along.
-    max_price, min_price : float
-        ``q`` for payments and ``r`` for charges, ``0 ≤ min_price ≤ max_price``
-        [¢/kWh, or money/kWh when ``prices_in_cents=False``].
-    a : float
+        (no missing values, each ``(id, time)`` once), ``consumption`` [kWh, ≥ 0,
+        import net of own production] and ``net_energy`` [kWh, ``≤ 0`` = export]; a
+        row has no consumption where it exports (the seed-001 schema of
+        :func:`lectoolkit.io.read_prosumer_monthly`). Other columns are carried along.
+    max_price_per_kwh, min_price_per_kwh : float
+        ``q`` for payments and ``r`` for charges,
+        ``0 ≤ min_price_per_kwh ≤ max_price_per_kwh`` [money/kWh]. Seed-001 prices are
+        in ¢/kWh: pass ``CENT * price``.
+    a_kwh2 : float
         Width of the payment bell, ``a > 0`` [kWh²] (seed 001 uses 10⁶).
-    n : float, default 1
-        Exponent of the payment, ``n > 0`` (see :func:`payment`).
-    prices_in_cents : bool, default True
-        Prices are in cents (the seed-001 data); cash is then in currency units.
+    exponent : float, default 1
+        Exponent ``n > 0`` of the payment [-] (see :func:`payment`).
     seed_swapped_prices : bool, default False
         Faithful reproduction of a quirk of seed 001: its N100 and coalition cells pass
-        ``min_price`` where ``max_price`` is expected and vice versa, so payments use
-        the minimum and charges the maximum price. Off in the clean API.
+        the minimum price where the maximum is expected and vice versa, so payments use
+        ``min_price_per_kwh`` and charges ``max_price_per_kwh``. Off in the clean API.
 
     Returns
     -------
     pandas.DataFrame
         A copy of ``frame`` sorted by ``(time, id)`` with the period totals
-        ``total_export_kwh``, ``total_consumption_kwh`` and ``nrg_cash`` [money]:
-        the payment ``g`` for a prosumer with nonzero export, else minus the charge
-        ``h`` on its consumption.
+        ``community_export_kwh``, ``community_import_kwh`` [kWh] and ``nrg_cash``
+        [money]: the payment ``g`` for a prosumer with nonzero export, else minus the
+        charge ``h`` on its import.
 
     Raises
     ------
     TypeError
-        ``frame`` not a DataFrame or with non-numeric energy columns; a price, ``a``
-        or ``n`` not a real number; a flag not a bool.
+        ``frame`` not a DataFrame or with non-numeric energy columns; a price,
+        ``a_kwh2`` or ``exponent`` not a real number; the flag not a bool.
     ValueError
         Missing columns, no rows, missing ``id``/``time`` values, a repeated
         ``(id, time)`` row, NaN or infinite energies, negative consumption, positive
         net energy, a row that both consumes and exports; negative prices,
-        ``min_price > max_price``, ``a ≤ 0`` or ``n ≤ 0``.
+        ``min_price_per_kwh > max_price_per_kwh``, ``a_kwh2 ≤ 0`` or ``exponent ≤ 0``.
     lectoolkit._validate.ResultRangeError
         (a ``ValueError``) when period totals or cash exceed the float64 range.
 
@@ -325,155 +323,37 @@ def settle_nrgx(frame: pd.DataFrame, max_price, min_price, a, n=1.0, *,
     --------
     >>> from lectoolkit.io import read_prosumer_monthly
     >>> data = read_prosumer_monthly("data/prosumer_N3_model_20210129_1416.csv")
-    >>> cash = settle_nrgx(data, data["price"].max(), data["price"].min(), a=1e6)
+    >>> cash = settle_nrgx(data, CENT * data["price"].max(), CENT * data["price"].min(),
+    ...                    a_kwh2=1e6)
     >>> cash["nrg_cash"].head(3).round(6).tolist()
     [-17.458161, 15.475455, -48.256628]
     """
-    cents = _validate.flag(prices_in_cents, "prices_in_cents")
     swapped = _validate.flag(seed_swapped_prices, "seed_swapped_prices")
-    max_price = _validate.nonnegative(max_price, "max_price", unit=_price_unit(cents))
-    min_price = _validate.nonnegative(min_price, "min_price", unit=_price_unit(cents))
-    if min_price > max_price:
-        raise ValueError(
-            f"min_price: expected a number <= max_price = {max_price} [{_price_unit(cents)}], "
-            f"got {min_price}"
-        )
-    a = _validate.positive(a, "a", unit="kWh²")
-    n = _validate.positive(n, "n", unit="-")
+    q, r = _prices(max_price_per_kwh, min_price_per_kwh)
+    a = _validate.positive(a_kwh2, "a_kwh2", unit="kWh²")
+    n = _validate.positive(exponent, "exponent", unit="-")
     out, tp, tc = _periods(frame)
-    q, r = (min_price, max_price) if swapped else (max_price, min_price)
-    scale = CENT if cents else 1.0
+    if swapped:
+        q, r = r, q
     export = -out["net_energy"].to_numpy(dtype=float)
-    paid = _payment_kernel(export, tp, tc, scale * q, a, n)
-    owed = _charge_kernel(out["consumption"].to_numpy(dtype=float), tp, tc, scale * r)
+    paid = _payment_kernel(export, tp, tc, q, a, n)
+    owed = _charge_kernel(out["consumption"].to_numpy(dtype=float), tp, tc, r)
     cash = np.where(export > 0, paid, -owed)
-    _validate.finite_result(cash, "the payments or charges", "frame, max_price, min_price, n")
-    out["total_export_kwh"] = tp
-    out["total_consumption_kwh"] = tc
+    _validate.finite_result(cash, "the payments or charges",
+                            "frame, max_price_per_kwh, min_price_per_kwh, exponent")
+    out["community_export_kwh"] = tp
+    out["community_import_kwh"] = tc
     out["nrg_cash"] = cash
     return out
 
 
-def _coalition_payment(members, export, tp, tc, q, a, n):
-    """Payments of a batch of coalitions (boolean membership rows) for their export."""
-    return _payment_kernel(members @ export, tp, tc, q, a, n)
-
-
-def settle_nrgx_coalitions(frame: pd.DataFrame, max_price, a, n=1.0, *,
-                           prices_in_cents: bool = True, max_exact_players: int = 20,
-                           n_permutations: int = 2000, rng=None) -> pd.DataFrame:
-    """Pay each period's exporters as one coalition and split the payment by Shapley value.
-
-    In every period the prosumers with nonzero export form a coalition that is paid
-    :func:`payment` for its combined export, at the period's market totals; the worth
-    of a sub-coalition ``S`` is the payment for the export of ``S`` alone (seed 001,
-    §3.3). The Shapley value splits the grand coalition's payment.
-
-    Parameters
-    ----------
-    frame : pandas.DataFrame
-        Long format with ``id``, ``time``, ``consumption``, ``net_energy`` [kWh], as
-        in :func:`settle_nrgx` (each ``(id, time)`` once).
-    max_price : float
-        Payment price ``q ≥ 0`` [¢/kWh, or money/kWh when ``prices_in_cents=False``].
-    a : float
-        Width of the payment bell, ``a > 0`` [kWh²].
-    n : float, default 1
-        Payment exponent, ``n > 0``. With ``n = 1`` the payment is linear in the
-        export, the game is additive and every Shapley value equals the stand-alone
-        payment; ``n > 1`` makes it superadditive, so the coalition gains.
-    prices_in_cents : bool, default True
-        ``max_price`` is in cents; cash in currency units.
-    max_exact_players : int, default 20
-        Periods with more exporters are valued by permutation sampling
-        (:func:`lectoolkit.shapley.shapley_sampled`), with standard errors;
-        ``1 ≤ max_exact_players ≤ 25`` (:data:`MAX_EXACT_PLAYERS`).
-    n_permutations : int, default 2000
-        Sampled permutations per period beyond ``max_exact_players``: an even number
-        ``≥ 2`` (antithetic pairs).
-    rng : numpy.random.Generator or int, optional
-        Seed of the sampling (an int ``≥ 0``); fresh entropy when omitted.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per exporter and period: ``time, id, export_kwh, standalone``
-        (its own payment [money]), ``shapley`` [money], ``std_error`` [money, 0 when
-        exact], ``coalition_worth`` (payment of the whole coalition) and
-        ``coalition_gain`` (worth minus the sum of stand-alone payments), sorted by
-        ``(time, id)``.
-
-    Raises
-    ------
-    TypeError
-        As in :func:`settle_nrgx`; ``max_exact_players`` or ``n_permutations`` not
-        an integer; ``rng`` not a Generator, an int or None.
-    ValueError
-        As in :func:`settle_nrgx`; ``max_exact_players`` outside ``[1, 25]``,
-        ``n_permutations`` odd or below 2, a negative seed.
-    lectoolkit._validate.ResultRangeError
-        (a ``ValueError``) when period totals or payments exceed the float64 range.
-
-    Examples
-    --------
-    Two exporters with a quadratic payment split the gain in proportion to export:
-
-    >>> frame = pd.DataFrame({"id": [1, 2, 3], "time": ["2020-01-01"] * 3,
-    ...                       "consumption": [0.0, 0.0, 30.0],
-    ...                       "net_energy": [-10.0, -20.0, 0.0]})
-    >>> out = settle_nrgx_coalitions(frame, max_price=1.0, a=1e6, n=2,
-    ...                              prices_in_cents=False)
-    >>> out["shapley"].round(4).tolist()
-    [300.0, 600.0]
-    """
-    from lectoolkit.games import nrgx_coalition_worths
-    from lectoolkit.shapley import shapley_sampled, shapley_values
-
-    cents = _validate.flag(prices_in_cents, "prices_in_cents")
-    q = (CENT if cents else 1.0) * _validate.nonnegative(max_price, "max_price",
-                                                         unit=_price_unit(cents))
-    a = _validate.positive(a, "a", unit="kWh²")
-    n = _validate.positive(n, "n", unit="-")
-    max_exact = _validate.integer(max_exact_players, "max_exact_players", minimum=1,
-                                  maximum=MAX_EXACT_PLAYERS)
-    n_perm = _validate.integer(n_permutations, "n_permutations", minimum=2)
-    if n_perm % 2:
-        raise ValueError(f"n_permutations: expected an even number (antithetic pairs), "
-                         f"got {n_perm}")
-    rng = _validate.seeded_rng(rng, "rng")
-    settled, tp_rows, tc_rows = _periods(frame)
-    exporting = settled["net_energy"].to_numpy(dtype=float) < 0
-    # the grand coalition of a period exports t_p; payments grow with export, so every
-    # sub-coalition's worth is finite when this is
-    worths = _payment_kernel(tp_rows, tp_rows, tc_rows, q, a, n)
-    _validate.finite_result(worths[exporting], "the coalition payments", "frame, max_price, n")
-    rows = []
-    for time, period in settled[exporting].groupby("time", sort=True):
-        export = -period["net_energy"].to_numpy(dtype=float)
-        tp = tp_rows[period.index[0]]
-        tc = tc_rows[period.index[0]]
-        standalone = _payment_kernel(export, tp, tc, q, a, n)
-        worth = float(worths[period.index[0]])
-        if export.size <= max_exact:
-            shapley = shapley_values(nrgx_coalition_worths(export, tp, tc, q, a, n))
-            std_error = np.zeros_like(shapley)
-        else:
-            estimate = shapley_sampled(
-                partial(_coalition_payment, export=export, tp=tp, tc=tc, q=q, a=a, n=n),
-                export.size, n_perm, rng=rng,
-            )
-            shapley = estimate["shapley"].to_numpy()
-            std_error = estimate["std_error"].to_numpy()
-        rows.append(pd.DataFrame({
-            "time": time, "id": period["id"].to_numpy(), "export_kwh": export,
-            "standalone": standalone, "shapley": shapley, "std_error": std_error,
-            "coalition_worth": worth, "coalition_gain": worth - standalone.sum(),
-        }))
-    columns = ["time", "id", "export_kwh", "standalone", "shapley", "std_error",
-               "coalition_worth", "coalition_gain"]
-    if not rows:
-        return pd.DataFrame(columns=columns)
-    table = pd.concat(rows, ignore_index=True)[columns]
-    _validate.finite_result(table[columns[3:]].to_numpy(dtype=float), "the Shapley values",
-                            "frame, max_price, n")
-    return table
+def _prices(max_price_per_kwh, min_price_per_kwh) -> tuple[float, float]:
+    """Check ``0 ≤ min_price_per_kwh ≤ max_price_per_kwh`` [money/kWh]; return both."""
+    q = _validate.nonnegative(max_price_per_kwh, "max_price_per_kwh", unit="money/kWh")
+    r = _validate.nonnegative(min_price_per_kwh, "min_price_per_kwh", unit="money/kWh")
+    if r > q:
+        raise ValueError(
+            f"min_price_per_kwh: expected a number <= max_price_per_kwh = {q} [money/kWh], "
+            f"got {r}"
+        )
+    return q, r

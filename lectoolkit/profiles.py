@@ -178,7 +178,7 @@ def _horizon(start, days: int, timestep_h: float, steps: int, n_members: int,
     except (OverflowError, pd.errors.OutOfBoundsDatetime, pd.errors.OutOfBoundsTimedelta):
         raise ValueError(f"days, start: a horizon of {days} days from {stamp} ends after "
                          "the last representable time stamp") from None
-    index.name = "time"
+    index.name = "step"
     return index
 
 
@@ -201,15 +201,15 @@ def _member_ids(value, name: str) -> pd.Index:
 
 
 def _tariff_bounds(consumer_buy, prosumer_buy, prosumer_sell) -> tuple[tuple[float, float], ...]:
-    """The three tariff ranges [currency/kWh]; a prosumer never sells above its buy tariff."""
-    c_buy = _bounds(consumer_buy, "consumer_buy_per_kwh", "currency/kWh")
-    p_buy = _bounds(prosumer_buy, "prosumer_buy_per_kwh", "currency/kWh")
-    p_sell = _bounds(prosumer_sell, "prosumer_sell_per_kwh", "currency/kWh")
+    """The three tariff ranges [money/kWh]; a prosumer never sells above its buy tariff."""
+    c_buy = _bounds(consumer_buy, "price_buy_consumer_per_kwh", "money/kWh")
+    p_buy = _bounds(prosumer_buy, "price_buy_prosumer_per_kwh", "money/kWh")
+    p_sell = _bounds(prosumer_sell, "price_sell_prosumer_per_kwh", "money/kWh")
     if p_sell[1] > p_buy[0]:
         raise ValueError(
-            f"prosumer_sell_per_kwh: high {p_sell[1]} exceeds the low {p_buy[0]} of "
-            "prosumer_buy_per_kwh; a prosumer's sell tariff must not exceed its buy tariff "
-            "[currency/kWh]"
+            f"price_sell_prosumer_per_kwh: high {p_sell[1]} exceeds the low {p_buy[0]} of "
+            "price_buy_prosumer_per_kwh; a prosumer's sell tariff must not exceed its buy tariff "
+            "[money/kWh]"
         )
     return c_buy, p_buy, p_sell
 
@@ -380,7 +380,7 @@ def community_members(n_consumers: int, n_prosumers: int) -> pd.Series:
 
 
 def _draw_tariffs(pro: np.ndarray, rng, c_buy, p_buy, p_sell) -> np.ndarray:
-    """(buy, sell) per member [currency/kWh], drawn as :func:`draw_tariffs` documents."""
+    """(buy, sell) per member [money/kWh], drawn as :func:`draw_tariffs` documents."""
     # one row per member: (buy, sell) bounds; consumers draw no sell price
     low = np.column_stack([np.where(pro, p_buy[0], c_buy[0]), np.full(pro.size, p_sell[0])])
     high = np.column_stack([np.where(pro, p_buy[1], c_buy[1]), np.full(pro.size, p_sell[1])])
@@ -394,9 +394,9 @@ def draw_tariffs(
     is_prosumer: pd.Series,
     rng: np.random.Generator,
     *,
-    consumer_buy_per_kwh: tuple[float, float] = (6.0, 7.0),
-    prosumer_buy_per_kwh: tuple[float, float] = (5.0, 6.0),
-    prosumer_sell_per_kwh: tuple[float, float] = (3.0, 3.8),
+    price_buy_consumer_per_kwh: tuple[float, float] = (6.0, 7.0),
+    price_buy_prosumer_per_kwh: tuple[float, float] = (5.0, 6.0),
+    price_sell_prosumer_per_kwh: tuple[float, float] = (3.0, 3.8),
 ) -> pd.DataFrame:
     """Heterogeneous grid tariffs: a buy price per member, a sell price per prosumer.
 
@@ -407,16 +407,19 @@ def draw_tariffs(
         (:func:`community_members`).
     rng : numpy.random.Generator
         Source of the uniform draws (a legacy ``RandomState`` is accepted).
-    consumer_buy_per_kwh, prosumer_buy_per_kwh, prosumer_sell_per_kwh : (float, float)
-        Bounds ``0 <= low <= high`` of the uniform draws [currency/kWh]; a prosumer's
-        sell tariff never exceeds its buy tariff (``prosumer_sell_per_kwh[1] <=
-        prosumer_buy_per_kwh[0]``). Defaults are seed 002's (Rs/kWh): consumers pay a
-        residential slab, prosumers a net-metering category.
+    price_buy_consumer_per_kwh, price_buy_prosumer_per_kwh : (float, float)
+        Bounds ``0 <= low <= high`` of the uniform draws of the consumers' and the
+        prosumers' buy tariffs [money/kWh].
+    price_sell_prosumer_per_kwh : (float, float)
+        Bounds of the prosumers' sell tariffs [money/kWh]; a prosumer's sell tariff
+        never exceeds its buy tariff (``price_sell_prosumer_per_kwh[1] <=
+        price_buy_prosumer_per_kwh[0]``). Defaults are seed 002's (Rs/kWh): consumers
+        pay a residential slab, prosumers a net-metering category.
 
     Returns
     -------
     pandas.DataFrame
-        Columns ``price_buy_per_kwh`` and ``price_sell_per_kwh`` [currency/kWh], one
+        Columns ``price_buy_per_kwh`` and ``price_sell_per_kwh`` [money/kWh], one
         row per member; consumers' sell price is 0 (they export nothing).
 
     Raises
@@ -444,7 +447,8 @@ def draw_tariffs(
     """
     is_prosumer = _is_prosumer(is_prosumer)
     rng = _validate.rng(rng)
-    bounds = _tariff_bounds(consumer_buy_per_kwh, prosumer_buy_per_kwh, prosumer_sell_per_kwh)
+    bounds = _tariff_bounds(price_buy_consumer_per_kwh, price_buy_prosumer_per_kwh,
+                            price_sell_prosumer_per_kwh)
     prices = _draw_tariffs(is_prosumer.to_numpy(), rng, *bounds)
     return pd.DataFrame(
         prices, index=is_prosumer.index, columns=["price_buy_per_kwh", "price_sell_per_kwh"]
@@ -705,13 +709,13 @@ def _draw_outages(ids: pd.Index, days: int, n_events: int, rng) -> pd.DataFrame:
 
 
 def draw_inverter_outages(
-    prosumer_ids, days: int, n_events: int, rng: np.random.Generator
+    prosumers, days: int, n_events: int, rng: np.random.Generator
 ) -> pd.DataFrame:
     """Whole-day inverter outages: for each event, a random prosumer and a random day.
 
     Parameters
     ----------
-    prosumer_ids : sequence of str or int
+    prosumers : sequence of str or int
         Unique ids of the members with PV (a list, tuple, array or pandas Index;
         non-empty when ``n_events > 0``). A single string is refused rather than split
         into characters: pass ``["P1"]`` for one prosumer.
@@ -730,7 +734,7 @@ def draw_inverter_outages(
     Raises
     ------
     TypeError
-        ``prosumer_ids`` is a single string, not a sequence (None, a number, a Series,
+        ``prosumers`` is a single string, not a sequence (None, a number, a Series,
         a set) or holds an id that is neither str nor int; a count is not an integer;
         ``rng`` is not a numpy random generator.
     ValueError
@@ -748,12 +752,12 @@ def draw_inverter_outages(
     0     P2    2
     1     P1    7
     """
-    ids = _member_ids(prosumer_ids, "prosumer_ids")
+    ids = _member_ids(prosumers, "prosumers")
     days = _validate.integer(days, "days", minimum=1, maximum=_INT64_MAX)
     n_events = _validate.integer(n_events, "n_events", minimum=0)
     rng = _validate.rng(rng)
     if n_events and not len(ids):
-        raise ValueError("prosumer_ids: outages need at least one prosumer (n_events > 0)")
+        raise ValueError("prosumers: outages need at least one prosumer (n_events > 0)")
     _validate.fits_in_memory(_OUTAGE_BYTES * n_events, "n_events", f"{n_events} outage draws")
     return _draw_outages(ids, days, n_events, rng)
 
@@ -925,13 +929,13 @@ class Community:
     load_kwh, pv_kwh : pandas.DataFrame, shape (n_steps, n_members)
         Load and PV energy per step [kWh].
     price_buy_per_kwh, price_sell_per_kwh : pandas.Series, shape (n_members,)
-        Grid tariffs per member [currency/kWh].
+        Grid tariffs per member [money/kWh].
     p2p_allowed : pandas.Series of bool, shape (n_steps,)
         ``False`` in P2P-maintenance windows.
     timestep_h : float
         Step length [h].
     price_buy_ref_per_kwh, price_sell_ref_per_kwh : float
-        Reference tariffs (:func:`lectoolkit.settlement.reference_prices`) [currency/kWh].
+        Reference tariffs (:func:`lectoolkit.settlement.reference_prices`) [money/kWh].
     is_prosumer : pandas.Series of bool, shape (n_members,)
         Member types.
     outages : pandas.DataFrame
@@ -962,9 +966,9 @@ def build_community(
     n_maintenance_windows: int = 3,
     slots_per_window: int = 8,
     pv_sizing_factor: tuple[float, float] = (0.4, 1.5),
-    consumer_buy_per_kwh: tuple[float, float] = (6.0, 7.0),
-    prosumer_buy_per_kwh: tuple[float, float] = (5.0, 6.0),
-    prosumer_sell_per_kwh: tuple[float, float] = (3.0, 3.8),
+    price_buy_consumer_per_kwh: tuple[float, float] = (6.0, 7.0),
+    price_buy_prosumer_per_kwh: tuple[float, float] = (5.0, 6.0),
+    price_sell_prosumer_per_kwh: tuple[float, float] = (3.0, 3.8),
 ) -> Community:
     """Draw a whole community: tariffs, loads, PV, inverter outages, P2P-off windows.
 
@@ -989,9 +993,12 @@ def build_community(
     pv_sizing_factor : (float, float), default (0.4, 1.5)
         Bounds ``0 <= low <= high`` of the PV-to-load ratio drawn per prosumer [-]
         (:func:`generate_pv_from_load`).
-    consumer_buy_per_kwh, prosumer_buy_per_kwh, prosumer_sell_per_kwh : (float, float)
-        Tariff bounds [currency/kWh] (:func:`draw_tariffs`); some prosumer must draw a
-        positive sell tariff.
+    price_buy_consumer_per_kwh, price_buy_prosumer_per_kwh : (float, float)
+        Bounds of the consumers' and prosumers' buy tariffs [money/kWh]
+        (:func:`draw_tariffs`).
+    price_sell_prosumer_per_kwh : (float, float)
+        Bounds of the prosumers' sell tariffs [money/kWh] (:func:`draw_tariffs`); some
+        prosumer must draw a positive sell tariff.
 
     Returns
     -------
@@ -1033,8 +1040,8 @@ def build_community(
     n_windows = _validate.integer(n_maintenance_windows, "n_maintenance_windows", minimum=0)
     slots = _validate.integer(slots_per_window, "slots_per_window", minimum=1)
     sizing = _bounds(pv_sizing_factor, "pv_sizing_factor", "-")
-    tariff_bounds = _tariff_bounds(consumer_buy_per_kwh, prosumer_buy_per_kwh,
-                                   prosumer_sell_per_kwh)
+    tariff_bounds = _tariff_bounds(price_buy_consumer_per_kwh, price_buy_prosumer_per_kwh,
+                                   price_sell_prosumer_per_kwh)
     index = _horizon(start, days, timestep_h, steps, members.size,
                      "days, timestep_h, n_consumers, n_prosumers")
     _windows_fit(n_windows, slots, len(index), "the horizon (days, timestep_h)")
@@ -1056,12 +1063,12 @@ def build_community(
     buy = pd.Series(tariffs[:, 0], index=members.index, name="price_buy_per_kwh")
     sell = pd.Series(tariffs[:, 1], index=members.index, name="price_sell_per_kwh")
     if not (sell > 0).any():
-        raise ValueError("prosumer_sell_per_kwh: every drawn sell tariff is 0; the sell "
-                         "reference price needs a positive one [currency/kWh]")
+        raise ValueError("price_sell_prosumer_per_kwh: every drawn sell tariff is 0; the sell "
+                         "reference price needs a positive one [money/kWh]")
     with np.errstate(over="ignore"):
         _validate.finite_result(
             tariffs.sum(axis=0), "the sums of the drawn tariffs behind the reference prices",
-            "consumer_buy_per_kwh, prosumer_buy_per_kwh, prosumer_sell_per_kwh")
+            "price_buy_consumer_per_kwh, price_buy_prosumer_per_kwh, price_sell_prosumer_per_kwh")
     buy_ref, sell_ref = reference_prices(buy.to_numpy(), sell.to_numpy())
     return Community(
         load_kwh=_frame(load, index, members.index),
@@ -1173,12 +1180,12 @@ def synthetic_prosumer_monthly(
     rng: np.random.Generator,
     *,
     price_cents_per_kwh=11.66,
-    generation_mean_kwh: float = 1200.0,
-    generation_sd_kwh: float = 240.0,
-    generation_bounds_kwh: tuple[float, float] = (0.0, 1200.0),
-    demand_mean_kwh: float = 1100.0,
-    demand_sd_kwh: float = 220.0,
-    demand_bounds_kwh: tuple[float, float] = (110.0, 2200.0),
+    pv_mean_kwh: float = 1200.0,
+    pv_sd_kwh: float = 240.0,
+    pv_bounds_kwh: tuple[float, float] = (0.0, 1200.0),
+    load_mean_kwh: float = 1100.0,
+    load_sd_kwh: float = 220.0,
+    load_bounds_kwh: tuple[float, float] = (110.0, 2200.0),
 ) -> pd.DataFrame:
     """Synthetic monthly prosumer table in the seed-001 format (e.g. the lost N100 set).
 
@@ -1200,13 +1207,13 @@ def synthetic_prosumer_monthly(
     price_cents_per_kwh : float or sequence of float
         Retail price per month [¢/kWh], finite and ≥ 0: a scalar or one per month (a
         Series is paired with ``months`` by label).
-    generation_mean_kwh, generation_sd_kwh : float
+    pv_mean_kwh, pv_sd_kwh : float
         Mean and standard deviation (each finite, ≥ 0) of the normal draw of monthly
         generation [kWh/month] (SPEC §6: mean 1200, sd 240).
-    generation_bounds_kwh : (float, float)
+    pv_bounds_kwh : (float, float)
         Clipping bounds ``0 <= low <= high`` of monthly generation [kWh/month]
         (SPEC §6: [0, 1200]).
-    demand_mean_kwh, demand_sd_kwh, demand_bounds_kwh
+    load_mean_kwh, load_sd_kwh, load_bounds_kwh
         The same for demand [kWh/month] (mean 1100, sd 220, in [110, 2200]).
 
     Returns
@@ -1247,14 +1254,14 @@ def synthetic_prosumer_monthly(
     rng = _validate.rng(rng)
     price = _monthly_price(price_cents_per_kwh, times)
     generation = (
-        _validate.nonnegative(generation_mean_kwh, "generation_mean_kwh", unit="kWh"),
-        _validate.nonnegative(generation_sd_kwh, "generation_sd_kwh", unit="kWh"),
-        _bounds(generation_bounds_kwh, "generation_bounds_kwh", "kWh"),
+        _validate.nonnegative(pv_mean_kwh, "pv_mean_kwh", unit="kWh"),
+        _validate.nonnegative(pv_sd_kwh, "pv_sd_kwh", unit="kWh"),
+        _bounds(pv_bounds_kwh, "pv_bounds_kwh", "kWh"),
     )
     demand = (
-        _validate.nonnegative(demand_mean_kwh, "demand_mean_kwh", unit="kWh"),
-        _validate.nonnegative(demand_sd_kwh, "demand_sd_kwh", unit="kWh"),
-        _bounds(demand_bounds_kwh, "demand_bounds_kwh", "kWh"),
+        _validate.nonnegative(load_mean_kwh, "load_mean_kwh", unit="kWh"),
+        _validate.nonnegative(load_sd_kwh, "load_sd_kwh", unit="kWh"),
+        _bounds(load_bounds_kwh, "load_bounds_kwh", "kWh"),
     )
     _validate.fits_in_memory(12 * 8 * n * len(times), "n_prosumers",
                              f"{n} prosumers x {len(times)} months")
@@ -1278,3 +1285,54 @@ def synthetic_prosumer_monthly(
         "net_energy": np.minimum(balance, 0.0).ravel(),
         "price": np.repeat(price, n),
     })
+
+
+def synthetic_net_load(n_members: int, n_steps: int = 2880, rng=None) -> np.ndarray:
+    """Net loads of a synthetic community at 15 minutes, as one plain array.
+
+    Evening-peaked household loads of lognormal size and noise; about half the members
+    have PV of random size (2 to 8 kWp) on a clear-sky bell around noon, dimmed by a
+    random cloud factor per step. A light, label-free generator for scaling studies of
+    the settlement game (notebook 06, the benchmarks); :func:`build_community` draws
+    labelled seed-002 communities.
+
+    Parameters
+    ----------
+    n_members : int
+        Members, ``>= 1``.
+    n_steps : int, default 2880
+        Steps of 15 minutes from midnight, ``>= 1`` (2880: 30 days).
+    rng : numpy.random.Generator or int, optional
+        Generator or non-negative seed (same seed, same loads); fresh entropy when
+        omitted.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n_steps, n_members)
+        ``load - pv`` per step and member [kWh] (> 0 import, < 0 export).
+
+    Raises
+    ------
+    TypeError
+        A count or the seed not an integer, ``rng`` neither a Generator nor a seed.
+    ValueError
+        A count below 1, a negative seed, or the array not fitting in free memory.
+
+    Examples
+    --------
+    >>> net = synthetic_net_load(3, 96, rng=0)
+    >>> net.shape, bool((net[40:56] < 0).any()), bool((net[:20] > 0).all())
+    ((96, 3), True, True)
+    """
+    n_members = _validate.integer(n_members, "n_members", minimum=1)
+    n_steps = _validate.integer(n_steps, "n_steps", minimum=1)
+    gen = _validate.seeded_rng(rng)
+    _validate.fits_in_memory(_COPIES * 8 * n_members * n_steps, "n_members, n_steps",
+                             f"{n_members} members x {n_steps} steps")
+    hour = (np.arange(n_steps) % 96) / 4.0
+    shape = 0.15 + 0.1 * np.exp(-0.5 * ((hour - 19.0) / 2.5) ** 2)
+    load = shape[:, None] * gen.lognormal(0.0, 0.3, n_members) * gen.lognormal(
+        0.0, 0.25, (n_steps, n_members))
+    sun = np.clip(np.sin(np.pi * (hour - 6.0) / 13.0), 0.0, None)[:, None]
+    pv_kwp = np.where(gen.random(n_members) < 0.5, gen.uniform(2.0, 8.0, n_members), 0.0)
+    return load - 0.25 * sun * pv_kwp * gen.uniform(0.6, 1.0, (n_steps, 1))

@@ -2,7 +2,7 @@
 
 Every mechanism starts from the same per-member split of each step (SPEC §0): the
 member consumes its own PV first, ``m = min(load, pv)``, and is left with a residual
-import ``imp = load - m`` and a residual export ``exp = pv - m`` [kWh]. Mechanisms
+import ``import = load - m`` and a residual export ``export = pv - m`` [kWh]. Mechanisms
 differ only in the prices those residuals are settled at:
 
 ``"conventional"``
@@ -19,11 +19,12 @@ differ only in the prices those residuals are settled at:
 ``"sdrc"``
     compensated SDR: P2P at the SDRC price, residuals at own tariffs.
 
-The kernels run in two passes over blocks of time steps: per-step community totals
-first, then per-member costs. Nothing of size ``n_steps x n_members`` is allocated
-except the ``cost`` output (see :func:`settle` for the memory bound; an input that is
-not float64, e.g. a DataFrame whose columns are not held in one float64 block, is
-converted once when read).
+:func:`settle` is a chain of named steps: read the energies, read the tariffs
+(broadcast like numpy arrays), sum the community's totals per step, price each step by
+the mechanism's rule (the rules of :mod:`lectoolkit.pricing`), and charge the members.
+The totals and the member costs are numba kernels that run over blocks of time steps;
+nothing of size ``n_steps x n_members`` is allocated except the ``cost`` output (see
+:func:`settle` for the memory bound).
 
 Inputs are checked by :mod:`lectoolkit._validate` (TypeError for the wrong kind of
 object, ValueError naming the argument for a wrong value); pandas inputs are paired by
@@ -32,7 +33,6 @@ label, and results that would leave float64's range are refused, not returned as
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -40,7 +40,21 @@ import numba
 import numpy as np
 import pandas as pd
 
-from lectoolkit import _validate
+from lectoolkit import _limits, _validate
+from lectoolkit.pricing import (
+    PRICE_UNIT,
+    _bill_sharing,
+    _check_compensation,
+    _check_nonnegative_sell,
+    _dynamic_p2p,
+    _mid_price,
+    _mmr_export,
+    _mmr_import,
+    _per_step,
+    _sdr_import,
+    _sdrc_price,
+    _supply_demand_ratio,
+)
 
 MECHANISMS = ("conventional", "mmr", "bill_sharing", "sdr", "sdrc")
 """Mechanism names accepted by :func:`settle`."""
@@ -57,28 +71,137 @@ SEED002_TOTAL_TOL_KW = 1e-9
 DEFAULT_CHUNK_STEPS = 4096
 """Time steps per block processed by one kernel call."""
 
-PARALLEL_MIN_VALUES = 1_000_000
-"""Inputs with fewer values (n_steps x n_members) run the kernels on one thread: below
-this, starting and synchronising threads costs more than it saves."""
+_CHECK_CELLS = 1 << 20
+"""Tariff cells compared at once when checking ``sell <= buy`` (bounds the memory)."""
 
 
-# --------------------------------------------------------------------------- validation
-
-PRICE_UNIT = "money/kWh"
-"""Unit of the tariffs and prices in messages."""
+def _block(arr: np.ndarray, start: int, stop: int) -> np.ndarray:
+    return np.ascontiguousarray(arr[start:stop], dtype=np.float64)
 
 
-def _check_price_order(buy: np.ndarray, sell: np.ndarray, buy_name: str, sell_name: str,
-                       what: str) -> None:
-    """Refuse ``sell > buy`` anywhere (``buy``, ``sell``: numbers or per-step arrays)."""
-    buy, sell = np.broadcast_arrays(buy, sell)
-    above = np.flatnonzero(sell > buy)
-    if above.size:
-        t = int(above[0])
+# ------------------------------------------------------------------ step 1: the energies
+
+
+@dataclass(frozen=True)
+class _Energy:
+    """Load and PV per step and member [kWh], and the labels pandas inputs came with."""
+
+    load: np.ndarray
+    pv: np.ndarray
+    index: pd.Index | None  # time labels when an energy was a DataFrame
+    columns: pd.Index | None  # member labels when an energy was a DataFrame
+    frame: pd.DataFrame | None  # the DataFrame per-step inputs are paired with
+    frame_name: str
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.load.shape
+
+    @property
+    def steps(self) -> pd.Index:
+        """Time labels a tariff Series is paired with (positions for arrays)."""
+        return self.index if self.index is not None else pd.RangeIndex(self.shape[0])
+
+    @property
+    def members(self) -> pd.Index:
+        """Member labels a tariff Series is paired with (positions for arrays)."""
+        return self.columns if self.columns is not None else pd.RangeIndex(self.shape[1])
+
+
+def _align_frame(load_kwh: pd.DataFrame, pv_kwh: pd.DataFrame) -> pd.DataFrame:
+    """``pv_kwh`` with the rows and columns of ``load_kwh`` (paired by label)."""
+    pv_kwh = _validate.align(load_kwh, "load_kwh", pv_kwh, "pv_kwh")
+    _validate.align(load_kwh.iloc[0], "load_kwh's columns", pv_kwh.iloc[0], "pv_kwh")
+    return pv_kwh if pv_kwh.columns.equals(load_kwh.columns) else pv_kwh[load_kwh.columns]
+
+
+def _read_energy(load_kwh, pv_kwh) -> _Energy:
+    """The two energy arrays, of one shape, DataFrames paired by label.
+
+    Their values (finite, non-negative) are checked on the fly by the totals kernel.
+    """
+    load, index, columns = _validate.matrix_layout(load_kwh, "load_kwh", unit="kWh")
+    frame, frame_name = (load_kwh, "load_kwh") if index is not None else (None, "")
+    if frame is not None and isinstance(pv_kwh, pd.DataFrame):
+        pv_kwh = _align_frame(load_kwh, pv_kwh)
+    pv, pv_index, pv_columns = _validate.matrix_layout(pv_kwh, "pv_kwh", unit="kWh")
+    if pv.shape != load.shape:
+        raise ValueError(f"pv_kwh: shape {pv.shape} differs from load_kwh's {load.shape}")
+    if frame is None and pv_index is not None:
+        frame, frame_name, index, columns = pv_kwh, "pv_kwh", pv_index, pv_columns
+    return _Energy(load, pv, index, columns, frame, frame_name or "load_kwh")
+
+
+# ------------------------------------------------------------------ step 2: the tariffs
+
+
+def _series_tariff(value: pd.Series, name: str, energy: _Energy) -> np.ndarray:
+    """A Series paired by label with the members (row) or the time steps (column)."""
+    labels = _validate.unique_labels(value.index, name)
+    members, steps = energy.members, energy.steps
+    on_members = len(labels) == len(members) and labels.isin(members).all()
+    on_steps = len(labels) == len(steps) and labels.isin(steps).all()
+    if on_members and on_steps:
         raise ValueError(
-            f"{sell_name}: {sell.flat[t]:g} is above {buy_name} {buy.flat[t]:g}"
-            f"{f' at step {t}' if buy.ndim else ''}; {what} assumes sell <= buy"
+            f"{name}: its labels match both the members and the time steps of "
+            f"{energy.frame_name}; pass .to_numpy() for one tariff per member or "
+            ".to_numpy()[:, None] for one per step"
         )
+    if not (on_members or on_steps):
+        raise ValueError(
+            f"{name}: Series labels match neither the member columns nor the time index of "
+            f"{energy.frame_name}; pandas inputs are paired by label"
+        )
+    values = _validate.array(value.reindex(members if on_members else steps), name,
+                             unit=PRICE_UNIT)
+    return values[None, :] if on_members else values[:, None]
+
+
+def _frame_tariff(value: pd.DataFrame, name: str, energy: _Energy) -> np.ndarray:
+    """A DataFrame carrying the time labels and the member labels of the energies."""
+    _validate.unique_labels(value.index, name)
+    _validate.unique_labels(value.columns, name, "columns")
+    for labels, axis, what in ((energy.steps, value.index, "time steps"),
+                               (energy.members, value.columns, "members")):
+        if len(axis) != len(labels) or not axis.isin(labels).all():
+            raise ValueError(
+                f"{name}: a DataFrame tariff needs the {what} of {energy.frame_name} as its "
+                f"labels ({len(labels)}), got {len(axis)} labels, "
+                f"{len(axis.difference(labels))} of them foreign"
+            )
+    arr, _, _ = _validate.matrix(value.reindex(index=energy.steps, columns=energy.members),
+                                 name, unit=PRICE_UNIT)
+    return arr
+
+
+def _read_tariff(value, name: str, energy: _Energy) -> np.ndarray:
+    """A tariff as a 2-D array that broadcasts to (n_steps, n_members), numpy's rules.
+
+    Shape (1 or n_steps, 1 or n_members): a number is (1, 1), a 1-D array (1, n_members)
+    (a 1-D array runs along the last axis, the members); a Series or DataFrame is paired
+    by label.
+    """
+    n_steps, n_members = energy.shape
+    if isinstance(value, pd.DataFrame):
+        return _frame_tariff(value, name, energy)
+    if isinstance(value, pd.Series):
+        return _series_tariff(value, name, energy)
+    arr = _validate.array(value, name, unit=PRICE_UNIT, max_ndim=2)
+    arr = arr.reshape((1,) * (2 - arr.ndim) + arr.shape)
+    rows, cols = arr.shape
+    if rows not in (1, n_steps) or cols not in (1, n_members):
+        raise ValueError(
+            f"{name}: shape {np.shape(value)} does not broadcast to (n_steps, n_members) = "
+            f"{energy.shape} of load_kwh; pass a number, ({n_members},) per member, "
+            f"({n_steps}, 1) per step or ({n_steps}, {n_members})"
+        )
+    return np.ascontiguousarray(arr)
+
+
+def _mean_positive(values: np.ndarray) -> float:
+    """Mean of the positive entries (0 when there is none)."""
+    positive = values[values > 0]
+    return float(positive.mean()) if positive.size else 0.0
 
 
 def _check_references(buy_ref: np.ndarray, sell_ref: np.ndarray, what: str) -> None:
@@ -96,147 +219,20 @@ def _check_references(buy_ref: np.ndarray, sell_ref: np.ndarray, what: str) -> N
         )
 
 
-def _totals(first, first_name: str, second, second_name: str) -> tuple[np.ndarray, np.ndarray]:
-    """Two community totals per step [kWh]: non-negative vectors of one length, by label."""
-    a, _ = _validate.vector(first, first_name, unit="kWh", nonneg=True)
-    second = _validate.align(first, first_name, second, second_name)
-    b, _ = _validate.vector(second, second_name, unit="kWh", nonneg=True)
-    if b.size != a.size:
-        raise ValueError(f"{second_name}: {b.size} steps differ from the {a.size} of {first_name}")
-    return a, b
-
-
-def _per_step(value, name: str, n_steps: int, reference, reference_name: str) -> np.ndarray:
-    """A price as a number (0-d) or one value per step (shape (n_steps,)), as float64.
-
-    A Series is paired by label with ``reference`` when that is labelled.
-    """
-    if isinstance(value, pd.DataFrame):
-        raise TypeError(f"{name}: expected a number or a 1-D array, got a DataFrame")
-    arr = _validate.array(_validate.align(reference, reference_name, value, name), name,
-                          unit=PRICE_UNIT)
-    if arr.ndim and arr.shape != (n_steps,):
-        raise ValueError(
-            f"{name}: expected a number or one value per step of {reference_name} "
-            f"({n_steps}), got shape {arr.shape}"
-        )
-    return arr
-
-
-def _block(arr: np.ndarray, start: int, stop: int) -> np.ndarray:
-    return np.ascontiguousarray(arr[start:stop], dtype=np.float64)
-
-
-@contextmanager
-def _kernel_threads(n_values: int):
-    """Run numba's parallel kernels on one thread for small inputs."""
-    previous = numba.get_num_threads()
-    numba.set_num_threads(1 if n_values < PARALLEL_MIN_VALUES else previous)
-    try:
-        yield
-    finally:
-        numba.set_num_threads(previous)
-
-
-@dataclass(frozen=True)
-class _Tariff:
-    """A tariff as ``per_member[i] + per_step[t]`` (one of the two parts is zero)."""
-
-    per_member: np.ndarray
-    per_step: np.ndarray
-    varies_by_member: bool
-
-    def minimum(self) -> float:
-        return float(self.per_member.min() + self.per_step.min())
-
-
-def _series_axis(name: str, labels: pd.Index, frame: pd.DataFrame, frame_name: str) -> str:
-    """Axis of ``frame`` whose labels a tariff Series carries; refuse none or both."""
-    on_members = len(labels) == frame.shape[1] and labels.isin(frame.columns).all()
-    on_steps = len(labels) == frame.shape[0] and labels.isin(frame.index).all()
-    if on_members and on_steps:
-        raise ValueError(
-            f"{name}: its labels match both the member columns and the time index of "
-            f"{frame_name}; pass tariff_axis='members' or 'steps'"
-        )
-    if not (on_members or on_steps):
-        raise ValueError(
-            f"{name}: Series labels match neither the member columns nor the time index of "
-            f"{frame_name}; pandas inputs are paired by label"
-        )
-    return "members" if on_members else "steps"
-
-
-def _parse_tariff(name: str, value, shape: tuple[int, int], frame, frame_name: str,
-                  tariff_axis: str | None) -> _Tariff:
-    """A scalar, per-member or per-step tariff; a Series is paired by label with ``frame``."""
-    n_steps, n_members = shape
-    axis = tariff_axis
-    if isinstance(value, pd.Series) and frame is not None:
-        _validate.unique_labels(value.index, name)
-        if axis is None:
-            axis = _series_axis(name, value.index, frame, frame_name)
-        if axis == "members":
-            value = _validate.align(frame.iloc[0], f"{frame_name}'s columns "
-                                    "(tariff_axis='members')", value, name)
-        else:
-            value = _validate.align(frame, f"{frame_name}'s index (tariff_axis='steps')", value,
-                                    name)
-    arr = _validate.array(value, name, unit=PRICE_UNIT)
-    if arr.ndim == 0:
-        return _Tariff(np.zeros(n_members), np.full(n_steps, float(arr)), False)
-    if arr.ndim != 1:
-        raise ValueError(
-            f"{name}: expected a number or a 1-D array (one per member or one per step), got "
-            f"shape {arr.shape}"
-        )
-    if axis is None:
-        if len(arr) == n_members and len(arr) == n_steps:
-            raise ValueError(
-                f"{name}: length {len(arr)} equals both n_steps and n_members of load_kwh; pass "
-                "tariff_axis='members' or 'steps' (or a Series labelled like load_kwh)"
-            )
-        if len(arr) not in (n_members, n_steps):
-            raise ValueError(
-                f"{name}: length {len(arr)} matches neither n_members = {n_members} nor "
-                f"n_steps = {n_steps} of load_kwh"
-            )
-        axis = "members" if len(arr) == n_members else "steps"
-    if axis == "members":
-        if len(arr) != n_members:
-            raise ValueError(
-                f"{name}: expected {n_members} member tariffs (columns of load_kwh, "
-                f"tariff_axis='members'), got {len(arr)}"
-            )
-        return _Tariff(np.ascontiguousarray(arr), np.zeros(n_steps), True)
-    if len(arr) != n_steps:
-        raise ValueError(
-            f"{name}: expected {n_steps} per-step tariffs (rows of load_kwh, tariff_axis='steps'), "
-            f"got {len(arr)}"
-        )
-    return _Tariff(np.zeros(n_members), np.ascontiguousarray(arr), False)
-
-
-def _mean_positive(values: np.ndarray) -> float:
-    """Mean of the positive entries (0 when there is none)."""
-    positive = values[values > 0]
-    return float(positive.mean()) if positive.size else 0.0
-
-
 def reference_prices(price_buy_per_kwh, price_sell_per_kwh) -> tuple[float, float]:
     """Community reference tariffs: mean buy price, mean of the positive sell prices.
 
     Parameters
     ----------
     price_buy_per_kwh, price_sell_per_kwh : array_like or pandas.Series, shape (n_members,)
-        Members' grid tariffs, finite and non-negative [currency/kWh]; at least one sell
+        Members' grid tariffs, finite and non-negative [money/kWh]; at least one sell
         price must be positive (members without PV have sell price 0 and do not count).
         Two Series are paired by label.
 
     Returns
     -------
     (float, float)
-        ``buy_ref`` and ``sell_ref`` [currency/kWh], the prices seed 002 uses for its
+        ``buy_ref`` and ``sell_ref`` [money/kWh], the prices seed 002 uses for its
         dynamic P2P price and its MMR variant (SPEC §2), with ``sell_ref <= buy_ref``.
 
     Raises
@@ -276,348 +272,184 @@ def reference_prices(price_buy_per_kwh, price_sell_per_kwh) -> tuple[float, floa
     return buy_ref, sell_ref
 
 
-def _reference_prices(buy: _Tariff, sell: _Tariff) -> tuple[np.ndarray, np.ndarray]:
-    """Per-step ``buy_ref`` (mean buy tariff) and ``sell_ref`` (mean positive sell tariff).
+@dataclass(frozen=True)
+class _Tariffs:
+    """Buy and sell tariffs and their per-step community references.
 
-    One of the two parts of each tariff is zero; a per-step sell tariff is non-negative
-    here (the community mechanisms refuse negative ones).
+    The kernels read each tariff [money/kWh] as ``by_member[t or 0, i] + by_step[t]``: a
+    C-contiguous ``by_member`` of shape (1 or n_steps, n_members), whose rows are read as
+    contiguous vectors, and a per-step part ``by_step``, shape (n_steps,) (one of the two
+    is zero). ``buy_ref`` (mean buy tariff) and ``sell_ref`` (mean of the positive sell
+    tariffs), and the plain means ``buy_mean`` and ``sell_mean`` (the prices shown at
+    steps without volume), have shape (n_steps,).
     """
-    with np.errstate(over="ignore"):  # settle refuses overflowing references
-        buy_ref = buy.per_step + buy.per_member.mean()
-        sell_ref = sell.per_step + _mean_positive(sell.per_member)
-    return buy_ref, sell_ref
+
+    buy_by_member: np.ndarray
+    buy_by_step: np.ndarray
+    sell_by_member: np.ndarray
+    sell_by_step: np.ndarray
+    buy_ref: np.ndarray
+    sell_ref: np.ndarray
+    buy_mean: np.ndarray
+    sell_mean: np.ndarray
+
+    @staticmethod
+    def block(by_member: np.ndarray, start: int, stop: int) -> np.ndarray:
+        """Rows ``start:stop`` of a ``by_member`` part (its one row when it has one)."""
+        return by_member[start:stop] if by_member.shape[0] > 1 else by_member
 
 
-# ------------------------------------------------------------- pricing rules (scalar kernels)
+def _split(tariff: np.ndarray, n_steps: int, n_members: int) -> tuple[np.ndarray, np.ndarray]:
+    """A (rows, cols) tariff as ``by_member`` (rows, n_members) and ``by_step`` (n_steps,)."""
+    if tariff.shape[1] == 1:  # a number or one per step
+        return np.zeros((1, n_members)), np.broadcast_to(tariff[:, 0], (n_steps,)).copy()
+    return np.ascontiguousarray(tariff), np.zeros(n_steps)
 
 
-@numba.njit(cache=True)
-def _cp2p_rule(load, pv, buy, sell, tol):
-    mid = 0.5 * (buy + sell)
-    total = load + pv
-    if total < tol or total == 0.0:
-        return mid
-    if total == np.inf:  # load + pv overflowed: halve both (exact at that magnitude)
-        return mid + 0.5 * (buy - sell) * ((0.5 * load - 0.5 * pv) / (0.5 * load + 0.5 * pv))
-    return mid + 0.5 * (buy - sell) * ((load - pv) / total)
+def _per_step_means(tariff: np.ndarray, n_steps: int) -> tuple[np.ndarray, np.ndarray]:
+    """Mean over members at every step, and mean of the positive values (0 if none).
+
+    Shape (n_steps,) each; an overflow shows as inf (refused by the callers).
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        if tariff.shape[0] == 1:
+            return (np.full(n_steps, tariff.mean()),
+                    np.full(n_steps, _mean_positive(tariff[0])))
+        positive = tariff > 0
+        counts = positive.sum(axis=1)
+        return (tariff.mean(axis=1),
+                np.where(positive, tariff, 0.0).sum(axis=1) / np.maximum(counts, 1))
 
 
-@numba.njit(cache=True)
-def _mmr_rule(demand, supply, buy, sell, mid, tol):
-    if abs(supply - demand) <= tol:
-        return mid, mid
-    if supply > demand:  # weights in [0, 1]: no overflow of energy x price
-        w = demand / supply
-        return mid, w * mid + (1.0 - w) * sell
-    w = supply / demand
-    return w * mid + (1.0 - w) * buy, mid
+def _first_sell_above_buy(buy: np.ndarray, sell: np.ndarray, n_members: int):
+    """``(step, member)`` of the first cell where the sell tariff exceeds the buy tariff.
+
+    Compares the broadcast tariffs block by block (at most ``_CHECK_CELLS`` cells at once).
+    """
+    rows = max(buy.shape[0], sell.shape[0])
+    step = max(1, _CHECK_CELLS // n_members)
+    for start in range(0, rows, step):
+        stop = min(start + step, rows)
+        b, s = (t[start:stop] if t.shape[0] > 1 else t for t in (buy, sell))
+        above = np.argwhere(s > b)
+        if above.size:
+            t, i = above[0]
+            return start + int(t), int(i) if max(buy.shape[1], sell.shape[1]) > 1 else None
+    return None
 
 
-@numba.njit(cache=True)
-def _sdr_rule(demand, supply, buy, sell):
-    if supply < demand:
-        sdr = supply / demand
-        denom = (buy - sell) * sdr + sell
-        p_sell = buy * (sell / denom) if denom > 0 else sell  # sell / denom <= 1
-        return p_sell * sdr + buy * (1.0 - sdr), p_sell
-    return sell, sell
+def _read_tariffs(price_buy_per_kwh, price_sell_per_kwh, energy: _Energy,
+                  mechanism: str) -> _Tariffs:
+    """Both tariffs, their per-step references, and the checks a community mechanism needs."""
+    n_steps, n_members = energy.shape
+    buy = _read_tariff(price_buy_per_kwh, "price_buy_per_kwh", energy)
+    sell = _read_tariff(price_sell_per_kwh, "price_sell_per_kwh", energy)
+    buy_mean, _ = _per_step_means(buy, n_steps)
+    sell_mean, sell_ref = _per_step_means(sell, n_steps)
+    tariffs = _Tariffs(*_split(buy, n_steps, n_members),
+                       *_split(sell, n_steps, n_members), buy_ref=buy_mean, sell_ref=sell_ref,
+                       buy_mean=buy_mean, sell_mean=sell_mean)
+    if mechanism != "conventional":
+        what = f"mechanism {mechanism!r} (settled at the community's reference tariffs)"
+        _check_nonnegative_sell(sell.min(), what)
+        above = _first_sell_above_buy(buy, sell, n_members)
+        if above is not None:
+            t, i = above
+            where = f"at step {t}" + (f", member {energy.members[i]!r}" if i is not None else "")
+            raise ValueError(
+                f"price_sell_per_kwh: a sell tariff is above the buy tariff of "
+                f"price_buy_per_kwh ({where}); mechanism {mechanism!r} assumes sell <= buy for "
+                "every member and step"
+            )
+        _check_references(tariffs.buy_ref, tariffs.sell_ref, what)
+    return tariffs
 
 
-@numba.njit(cache=True)
-def _sdrc_rule(demand, supply, buy, sell, lam):
-    if supply < demand:
-        sdr = supply / demand
-        return buy * ((sell + lam) / ((buy - sell - lam) * sdr + sell + lam))
-    return sell + lam * (demand / supply) if demand > 0 else sell
-
-
-@numba.njit(cache=True)
-def _pricing_kernel(rule, demand, supply, buy, sell, extra, tol):
-    """Apply a rule elementwise: 0 cp2p, 1 MMR (``extra`` = mid), 2 SDR, 3 SDRC (λ)."""
-    n = demand.shape[0]
-    p_imp = np.empty(n)
-    p_exp = np.empty(n)
-    for t in range(n):
-        if rule == 0:
-            p_imp[t] = p_exp[t] = _cp2p_rule(demand[t], supply[t], buy[t], sell[t], tol)
-        elif rule == 1:
-            p_imp[t], p_exp[t] = _mmr_rule(demand[t], supply[t], buy[t], sell[t], extra[t], tol)
-        elif rule == 2:
-            p_imp[t], p_exp[t] = _sdr_rule(demand[t], supply[t], buy[t], sell[t])
-        else:
-            p_imp[t] = p_exp[t] = _sdrc_rule(demand[t], supply[t], buy[t], sell[t], extra[t])
-    return p_imp, p_exp
-
-
-def _apply_rule(rule: int, demand, supply, buy, sell, extra=0.0, tol: float = 0.0):
-    arrays = np.broadcast_arrays(demand, supply, buy, sell, extra)
-    shape = arrays[0].shape
-    flat = [np.array(a, dtype=np.float64).ravel() for a in arrays]  # copies: writeable
-    p_imp, p_exp = _pricing_kernel(rule, *flat, float(tol))
-    return p_imp.reshape(shape), p_exp.reshape(shape)
-
-
-# ------------------------------------------------------------------ published pricing rules
-
-
-def _community_inputs(demand_total_kwh, supply_total_kwh, price_buy_per_kwh,
-                      price_sell_per_kwh, what: str):
-    """Validated ``D``, ``G`` [kWh] and the buy and sell tariffs (numbers or per step)."""
-    demand, supply = _totals(demand_total_kwh, "demand_total_kwh", supply_total_kwh,
-                             "supply_total_kwh")
-    buy = _per_step(price_buy_per_kwh, "price_buy_per_kwh", demand.size, demand_total_kwh,
-                    "demand_total_kwh")
-    sell = _per_step(price_sell_per_kwh, "price_sell_per_kwh", demand.size, demand_total_kwh,
-                     "demand_total_kwh")
-    _check_price_order(buy, sell, "price_buy_per_kwh", "price_sell_per_kwh", what)
-    return demand, supply, buy, sell
-
-
-def _check_nonnegative_sell(sell_min, what: str) -> None:
-    """Refuse a negative sell tariff for a rule that assumes ``sell >= 0``."""
-    lowest = float(np.min(sell_min))
-    if lowest < 0:
+def _p2p_mask(p2p_allowed, energy: _Energy) -> np.ndarray:
+    """The P2P mask as booleans, one per step (a Series is paired by label with the steps)."""
+    n_steps = energy.shape[0]
+    if p2p_allowed is None:
+        return np.ones(n_steps, dtype=bool)
+    if isinstance(p2p_allowed, pd.DataFrame):
+        raise TypeError("p2p_allowed: expected a 1-D vector of booleans, got a DataFrame")
+    mask, _ = _validate.boolean_vector(
+        _validate.align(energy.frame, energy.frame_name, p2p_allowed, "p2p_allowed"),
+        "p2p_allowed")
+    if mask.size != n_steps:
         raise ValueError(
-            f"price_sell_per_kwh: {what} needs non-negative sell tariffs, got {lowest:g}; "
-            "only the 'conventional' mechanism of settle supports negative tariffs"
+            f"p2p_allowed: {mask.size} values, expected one per step of load_kwh ({n_steps})"
         )
+    return mask
 
 
-def _check_compensation(lam: np.ndarray, gap: np.ndarray, gap_text: str) -> None:
-    """Refuse an SDRC compensation outside ``(0, gap)`` at some step."""
-    lam_b, gap_b = np.broadcast_arrays(lam, gap)
-    bad = np.flatnonzero((lam_b <= 0) | (lam_b >= gap_b))
-    if bad.size:
-        t = int(bad[0])
-        raise ValueError(
-            f"compensation_per_kwh: expected 0 < lambda < {gap_text} [money/kWh], got "
-            f"{lam_b.flat[t]:g} with {gap_text} = {gap_b.flat[t]:g}"
-            f"{f' at step {t}' if lam_b.ndim else ''}"
-        )
-
-
-def dynamic_p2p_price(load_total_kwh, pv_total_kwh, price_buy_ref, price_sell_ref, *,
-                      tol_kwh: float = 0.0) -> np.ndarray:
-    """Dynamic peer-to-peer price of seed 002, set by the community's balance.
-
-    Parameters
-    ----------
-    load_total_kwh, pv_total_kwh : array_like or pandas.Series, shape (n_steps,)
-        Gross community load and PV per step, finite and non-negative [kWh]; two Series
-        are paired by label.
-    price_buy_ref, price_sell_ref : float or array_like, shape (n_steps,)
-        Reference buy and sell tariffs, finite, ``sell <= buy`` at every step (negative
-        values are allowed) [money/kWh].
-    tol_kwh : float, default 0
-        Steps with ``load + pv < tol_kwh`` (or exactly 0) get the mid price, ``>= 0``
-        [kWh]. The seed uses 1e-9 kW, i.e. ``1e-9 * timestep_h`` kWh.
-
-    Returns
-    -------
-    numpy.ndarray, shape (n_steps,)
-        ``cp2p`` [money/kWh], between ``price_sell_ref`` and ``price_buy_ref``.
-
-    Raises
-    ------
-    TypeError
-        An argument of the wrong kind (str, bool, None, a DataFrame, non-numeric dtype).
-    ValueError
-        NaN or infinite values, negative energies, empty or non-1-D totals, lengths or
-        labels that differ, ``price_sell_ref > price_buy_ref``, a negative ``tol_kwh``;
-        :class:`lectoolkit.ResultRangeError` when the mid price overflows.
-
-    Notes
-    -----
-    ``cp2p = mid + spread * (L - PV) / (L + PV)`` with ``mid = (buy + sell) / 2`` and
-    ``spread = (buy - sell) / 2`` (SPEC §2): the sell tariff in full surplus, the buy
-    tariff in full deficit, the mid price when balanced.
-
-    Examples
-    --------
-    >>> dynamic_p2p_price([3.0, 1.0, 0.0], [1.0, 3.0, 0.0], 6.0, 3.0).tolist()
-    [5.25, 3.75, 4.5]
-    """
-    load, pv = _totals(load_total_kwh, "load_total_kwh", pv_total_kwh, "pv_total_kwh")
-    buy = _per_step(price_buy_ref, "price_buy_ref", load.size, load_total_kwh, "load_total_kwh")
-    sell = _per_step(price_sell_ref, "price_sell_ref", load.size, load_total_kwh,
-                     "load_total_kwh")
-    _check_price_order(buy, sell, "price_buy_ref", "price_sell_ref", "the dynamic P2P price")
-    tol = _validate.nonnegative(tol_kwh, "tol_kwh", unit="kWh")
-    cp2p = _apply_rule(0, load, pv, buy, sell, tol=tol)[0]
-    _validate.finite_result(cp2p, "prices", "price_buy_ref, price_sell_ref")
-    return cp2p
-
-
-def mid_market_rate(demand_total_kwh, supply_total_kwh, price_buy_per_kwh, price_sell_per_kwh,
-                    *, mid_price_per_kwh=None, tol_kwh: float = 0.0):
-    """Mid-market-rate import and export prices per step.
-
-    Parameters
-    ----------
-    demand_total_kwh, supply_total_kwh : array_like or pandas.Series, shape (n_steps,)
-        Community demand ``D`` and supply ``G`` per step, finite and non-negative [kWh]:
-        the net traded totals (sum of residual imports and exports) in Zhou et al.
-        (2018); the gross load and PV totals in the seed-002 variant. Two Series are
-        paired by label.
-    price_buy_per_kwh, price_sell_per_kwh : float or array_like, shape (n_steps,)
-        Grid buy and sell tariffs, finite, ``sell <= buy`` at every step [money/kWh].
-        The rule interpolates between them, so negative tariffs are settled correctly.
-    mid_price_per_kwh : float or array_like, shape (n_steps,), optional
-        Price of the locally matched energy, finite, normally between ``sell`` and
-        ``buy`` [money/kWh]; default ``(buy + sell) / 2`` (Zhou). Seed 002 passes
-        :func:`dynamic_p2p_price`.
-    tol_kwh : float, default 0
-        ``|G - D| <= tol_kwh`` counts as balanced, ``>= 0`` [kWh]; seed 002 uses
-        ``1e-6 * timestep_h``.
-
-    Returns
-    -------
-    price_import, price_export : numpy.ndarray, shape (n_steps,)
-        Price paid per kWh imported and received per kWh exported [money/kWh].
-
-    Raises
-    ------
-    TypeError
-        An argument of the wrong kind (str, bool, None, a DataFrame, non-numeric dtype).
-    ValueError
-        NaN or infinite values, negative energies, empty or non-1-D totals, lengths or
-        labels that differ, ``price_sell_per_kwh > price_buy_per_kwh``, a negative
-        ``tol_kwh``; :class:`lectoolkit.ResultRangeError` when a price
-        overflows.
-
-    Notes
-    -----
-    Balanced: both at ``mid``. Surplus (``G > D``): importers pay ``mid``, exporters get
-    ``(D mid + (G - D) sell) / G``. Deficit: exporters get ``mid``, importers pay
-    ``(G mid + (D - G) buy) / D``. On net totals the community's payments equal its net
-    grid bill at ``buy``/``sell`` (budget balance) [1]_.
-
-    References
-    ----------
-    .. [1] Y. Zhou, J. Wu, C. Long, "Evaluation of peer-to-peer energy sharing mechanisms
-       based on a multiagent simulation framework", Applied Energy 222 (2018) 993-1022.
-       doi:10.1016/j.apenergy.2018.02.089
-
-    Examples
-    --------
-    Surplus of 2 kWh on 4 kWh supplied, then a deficit (buy 10, sell 4, mid 7):
-
-    >>> p_imp, p_exp = mid_market_rate([2.0, 4.0], [4.0, 1.0], 10.0, 4.0)
-    >>> p_imp.tolist(), p_exp.tolist()
-    ([7.0, 9.25], [5.5, 7.0])
-    """
-    demand, supply, buy, sell = _community_inputs(
-        demand_total_kwh, supply_total_kwh, price_buy_per_kwh, price_sell_per_kwh,
-        "the mid-market rate")
-    mid = 0.5 * (buy + sell) if mid_price_per_kwh is None else _per_step(
-        mid_price_per_kwh, "mid_price_per_kwh", demand.size, demand_total_kwh,
-        "demand_total_kwh")
-    tol = _validate.nonnegative(tol_kwh, "tol_kwh", unit="kWh")
-    prices = _apply_rule(1, demand, supply, buy, sell, mid, tol)
-    _validate.finite_result(prices, "prices",
-                            "price_buy_per_kwh, price_sell_per_kwh, mid_price_per_kwh")
-    return prices
-
-
-def supply_demand_ratio(demand_total_kwh, supply_total_kwh, price_buy_per_kwh,
-                        price_sell_per_kwh, *, compensation_per_kwh=None):
-    """Supply-demand-ratio prices (SDR, Liu et al. 2017) or the compensated SDRC price.
-
-    Parameters
-    ----------
-    demand_total_kwh, supply_total_kwh : array_like or pandas.Series, shape (n_steps,)
-        Community residual demand ``D`` and supply ``G`` per step, finite and
-        non-negative [kWh]; ``sdr = G / D`` (``inf`` when ``D = 0``). Two Series are
-        paired by label.
-    price_buy_per_kwh, price_sell_per_kwh : float or array_like, shape (n_steps,)
-        Grid buy and sell tariffs [money/kWh], ``0 <= sell <= buy``: the SDR prices are
-        ratios of tariffs and are meaningless for a negative sell tariff (refused).
-    compensation_per_kwh : float or array_like, shape (n_steps,), optional
-        SDRC compensation ``lambda`` with ``0 < lambda < buy - sell`` [money/kWh]. When
-        given, the compensated rule is used.
-
-    Returns
-    -------
-    price_import, price_export : numpy.ndarray, shape (n_steps,)
-        SDR: the prices applied to all residual imports and exports [money/kWh]. SDRC:
-        the single local-market price, returned twice (it applies to P2P trades only).
-
-    Raises
-    ------
-    TypeError
-        An argument of the wrong kind (str, bool, None, a DataFrame, non-numeric dtype).
-    ValueError
-        NaN or infinite values, negative energies, empty or non-1-D totals, lengths or
-        labels that differ, a negative sell tariff, ``sell > buy``, ``lambda`` outside
-        ``(0, buy - sell)``; :class:`lectoolkit.ResultRangeError` when a price
-        overflows.
-
-    Notes
-    -----
-    SDR (Eqs. in [1]_, [2]_): for ``0 <= sdr < 1``,
-    ``p_sell = buy sell / ((buy - sell) sdr + sell)`` and
-    ``p_buy = p_sell sdr + buy (1 - sdr)``; for ``sdr >= 1`` both equal ``sell``.
-    Members then pay exactly the community's net grid bill.
-    SDRC (Eq. 22 in [3]_): ``p = buy (sell + lambda) / ((buy - sell - lambda) sdr + sell +
-    lambda)`` for ``sdr < 1`` and ``p = sell + lambda / sdr`` for ``sdr >= 1``;
-    continuous at ``sdr = 1`` where ``p = sell + lambda``.
-
-    References
-    ----------
-    .. [1] N. Liu, X. Yu, C. Wang, C. Li, L. Ma, J. Lei, "Energy-sharing model with
-       price-based demand response for microgrids of peer-to-peer prosumers", IEEE Trans.
-       Power Systems 32(5) (2017) 3569-3583. doi:10.1109/TPWRS.2017.2649558
-    .. [2] Y. Zhou, J. Wu, C. Long, Applied Energy 222 (2018) 993-1022, Appendix B.
-       doi:10.1016/j.apenergy.2018.02.089
-    .. [3] INESC TEC (Enershare), review of local-energy-market pricing mechanisms,
-       Energies 16 (2023); SDRC is its Eq. (22).
-
-    Examples
-    --------
-    Zhou et al. (2018), Appendix B: buy 14.57, sell 5.03, ``sdr = 0.75``:
-
-    >>> p_buy, p_sell = supply_demand_ratio([4.0], [3.0], 14.57, 5.03)
-    >>> round(float(p_sell[0]), 4), round(float(p_buy[0]), 4)
-    (6.0145, 8.1534)
-    """
-    demand, supply, buy, sell = _community_inputs(
-        demand_total_kwh, supply_total_kwh, price_buy_per_kwh, price_sell_per_kwh,
-        "the supply-demand ratio")
-    _check_nonnegative_sell(sell, "the supply-demand ratio (its prices are ratios of tariffs)")
-    culprits = "price_buy_per_kwh, price_sell_per_kwh"
+def _compensation(compensation_per_kwh, mechanism: str, energy: _Energy,
+                  tariffs: _Tariffs) -> np.ndarray:
+    """SDRC's ``lambda`` per step [money/kWh] (zeros for the other mechanisms)."""
+    n_steps = energy.shape[0]
+    if mechanism != "sdrc":
+        if compensation_per_kwh is not None:
+            raise ValueError(f"compensation_per_kwh: only used by 'sdrc', not {mechanism!r}")
+        return np.zeros(n_steps)
     if compensation_per_kwh is None:
-        prices = _apply_rule(2, demand, supply, buy, sell)
-    else:
-        lam = _per_step(compensation_per_kwh, "compensation_per_kwh", demand.size,
-                        demand_total_kwh, "demand_total_kwh")
-        _check_compensation(lam, buy - sell, "buy - sell")
-        prices = _apply_rule(3, demand, supply, buy, sell, lam)
-        culprits += ", compensation_per_kwh"
-    _validate.finite_result(prices, "prices", culprits)
-    return prices
+        raise ValueError("compensation_per_kwh: required for mechanism 'sdrc'")
+    lam = _per_step(compensation_per_kwh, "compensation_per_kwh", n_steps, energy.frame,
+                    energy.frame_name)
+    _check_compensation(lam, tariffs.buy_ref - tariffs.sell_ref, "buy_ref - sell_ref")
+    return np.broadcast_to(lam, (n_steps,)).copy()
 
 
-# --------------------------------------------------------------------------- kernels
+# ------------------------------------------------------------ step 3: community totals
+
+
+@dataclass(frozen=True)
+class _Totals:
+    """The community's sums per step, shape (n_steps,).
+
+    Gross load and PV, residual import and export [kWh], and the residuals at the
+    members' own tariffs [money].
+    """
+
+    load_kwh: np.ndarray
+    pv_kwh: np.ndarray
+    import_kwh: np.ndarray
+    export_kwh: np.ndarray
+    import_at_own_tariffs: np.ndarray
+    export_at_own_tariffs: np.ndarray
+
+    def values(self) -> tuple[np.ndarray, ...]:
+        return (self.load_kwh, self.pv_kwh, self.import_kwh, self.export_kwh,
+                self.import_at_own_tariffs, self.export_at_own_tariffs)
 
 
 @numba.njit(parallel=True, cache=True, fastmath={"reassoc"})
-def _step_totals_kernel(load, pv, buy_member, sell_member):
+def _totals_kernel(load, pv, buy_by_member, sell_by_member):  # pragma: no cover - compiled
     """Per-step community sums and a per-step validity flag.
 
-    Columns: load, PV, residual import, residual export, and residual import and export
-    weighted by the member part of the tariffs. ``reassoc`` lets the sums vectorise
-    (summation order differs from a sequential loop by rounding only).
+    Sums of load, PV, residual import and export, and of the residuals times the
+    ``by_member`` part of the tariffs.
+
+    ``reassoc`` lets the sums vectorise (summation order differs from a sequential loop by
+    rounding only). Each step reads one row of a tariff as a contiguous vector.
     """
     n_steps, n_members = load.shape
-    totals = np.empty((n_steps, 6))
+    s_load = np.empty(n_steps)
+    s_pv = np.empty(n_steps)
+    s_imp = np.empty(n_steps)
+    s_exp = np.empty(n_steps)
+    s_imp_cost = np.empty(n_steps)
+    s_exp_revenue = np.empty(n_steps)
     valid = np.empty(n_steps, dtype=np.bool_)
+    buy_rows = 1 if buy_by_member.shape[0] > 1 else 0
+    sell_rows = 1 if sell_by_member.shape[0] > 1 else 0
     for t in numba.prange(n_steps):
-        s_load = 0.0
-        s_pv = 0.0
-        s_imp = 0.0
-        s_exp = 0.0
-        s_imp_buy = 0.0
-        s_exp_sell = 0.0
+        buy = buy_by_member[t * buy_rows]
+        sell = sell_by_member[t * sell_rows]
+        a_load = 0.0
+        a_pv = 0.0
+        a_imp = 0.0
+        a_exp = 0.0
+        a_imp_cost = 0.0
+        a_exp_revenue = 0.0
         n_bad = 0
         for i in range(n_members):
             load_ti = load[t, i]
@@ -627,93 +459,357 @@ def _step_totals_kernel(load, pv, buy_member, sell_member):
             own = min(load_ti, pv_ti)
             imp = load_ti - own
             exp = pv_ti - own
-            s_load += load_ti
-            s_pv += pv_ti
-            s_imp += imp
-            s_exp += exp
-            s_imp_buy += imp * buy_member[i]
-            s_exp_sell += exp * sell_member[i]
-        totals[t, 0] = s_load
-        totals[t, 1] = s_pv
-        totals[t, 2] = s_imp
-        totals[t, 3] = s_exp
-        totals[t, 4] = s_imp_buy
-        totals[t, 5] = s_exp_sell
+            a_load += load_ti
+            a_pv += pv_ti
+            a_imp += imp
+            a_exp += exp
+            a_imp_cost += imp * buy[i]
+            a_exp_revenue += exp * sell[i]
+        s_load[t] = a_load
+        s_pv[t] = a_pv
+        s_imp[t] = a_imp
+        s_exp[t] = a_exp
+        s_imp_cost[t] = a_imp_cost
+        s_exp_revenue[t] = a_exp_revenue
         valid[t] = n_bad == 0
-    return totals, valid
+    return s_load, s_pv, s_imp, s_exp, s_imp_cost, s_exp_revenue, valid
+
+
+def _community_totals(energy: _Energy, tariffs: _Tariffs, chunk_steps: int) -> _Totals:
+    """Pass 1 over the energies: the community totals (and the energies' validity)."""
+    n_steps = energy.shape[0]
+    blocks = []
+    for start in range(0, n_steps, chunk_steps):
+        stop = min(start + chunk_steps, n_steps)
+        *sums, valid = _totals_kernel(
+            _block(energy.load, start, stop), _block(energy.pv, start, stop),
+            tariffs.block(tariffs.buy_by_member, start, stop),
+            tariffs.block(tariffs.sell_by_member, start, stop))
+        if not valid.all():  # the whole-array checks say where (error path only)
+            _validate.matrix(energy.load, "load_kwh", unit="kWh", nonneg=True)
+            _validate.matrix(energy.pv, "pv_kwh", unit="kWh", nonneg=True)
+        blocks.append(sums)
+    totals = _Totals(*(np.concatenate(parts) if len(blocks) > 1 else parts[0]
+                       for parts in zip(*blocks, strict=True)))
+    with np.errstate(over="ignore", invalid="ignore"):  # refused just below
+        totals.import_at_own_tariffs[:] += tariffs.buy_by_step * totals.import_kwh
+        totals.export_at_own_tariffs[:] += tariffs.sell_by_step * totals.export_kwh
+    _validate.finite_result(totals.values(), "community totals per step",
+                            "load_kwh, pv_kwh, price_buy_per_kwh, price_sell_per_kwh")
+    return totals
+
+
+# ------------------------------------------------------- step 4: prices by mechanism
+
+
+@dataclass(frozen=True)
+class _StepInputs:
+    """What a mechanism's per-step rule reads.
+
+    Totals, reference tariffs, P2P mask, SDRC's lambda and seed 002's thresholds in kWh.
+    """
+
+    totals: _Totals
+    buy_ref: np.ndarray
+    sell_ref: np.ndarray
+    allowed: np.ndarray
+    compensation: np.ndarray
+    tol_total_kwh: float
+    tol_balance_kwh: float
+
+    @cached_property
+    def p2p_shares(self) -> tuple[np.ndarray, np.ndarray]:
+        """Shares of each residual import and export matched locally at P2P steps."""
+        return _p2p_shares_kernel(self.totals.import_kwh, self.totals.export_kwh, self.allowed)
+
+
+@numba.njit(cache=True)
+def _p2p_shares_kernel(imp_kwh, exp_kwh, allowed):  # pragma: no cover - compiled
+    """``min(D, G)/D`` and ``min(D, G)/G`` at P2P steps (0 without volume or P2P)."""
+    n_steps = imp_kwh.size
+    share_imp = np.zeros(n_steps)
+    share_exp = np.zeros(n_steps)
+    for t in range(n_steps):
+        if allowed[t]:
+            traded = min(imp_kwh[t], exp_kwh[t])
+            if imp_kwh[t] > 0.0:
+                share_imp[t] = traded / imp_kwh[t]
+            if exp_kwh[t] > 0.0:
+                share_exp[t] = traded / exp_kwh[t]
+    return share_imp, share_exp
+
+
+@dataclass(frozen=True)
+class _StepPrices:
+    """A mechanism's prices per step, shape (n_steps,).
+
+    A share ``import_weight`` of each member's residual import is charged the local
+    ``import_price``, the rest its own buy tariff (likewise for exports); the P2P shares
+    split the residuals into traded and grid energy; ``grid_at_reference`` marks the steps
+    whose grid exchange the community settles at the reference tariffs.
+    """
+
+    import_price: np.ndarray
+    export_price: np.ndarray
+    import_weight: np.ndarray
+    export_weight: np.ndarray
+    p2p_import_share: np.ndarray
+    p2p_export_share: np.ndarray
+    grid_at_reference: np.ndarray
+
+
+def _conventional_prices(s: _StepInputs) -> _StepPrices:
+    """Own tariffs for everything, no local trade."""
+    zero = np.zeros(s.allowed.size)
+    return _StepPrices(zero, zero, zero, zero, zero, zero, np.zeros(s.allowed.size, dtype=bool))
+
+
+def _whole_residuals(s: _StepInputs, p_imp, p_exp, *, everywhere: bool = False) -> _StepPrices:
+    """Every residual at the community prices, the grid exchange at the references.
+
+    At P2P steps only, or at every step when ``everywhere``.
+    """
+    on = np.ones(s.allowed.size, dtype=bool) if everywhere else s.allowed
+    weight = on.astype(float)
+    share_imp, share_exp = s.p2p_shares
+    return _StepPrices(np.where(on, p_imp, 0.0), np.where(on, p_exp, 0.0), weight, weight,
+                       share_imp, share_exp, on)
+
+
+def _traded_part(s: _StepInputs, price) -> _StepPrices:
+    """The traded share of each residual at ``price``, the rest at own tariffs."""
+    share_imp, share_exp = s.p2p_shares
+    price = np.where(s.allowed, price, 0.0)
+    return _StepPrices(price, price, share_imp, share_exp, share_imp, share_exp,
+                       np.zeros(s.allowed.size, dtype=bool))
+
+
+def _mmr_zhou2018_prices(s: _StepInputs) -> _StepPrices:
+    """Zhou's MMR on the residual totals, mid price halfway between the references."""
+    t = s.totals
+    mid = _mid_price(s.buy_ref, s.sell_ref, 0.5)
+    return _whole_residuals(s, _mmr_import(t.import_kwh, t.export_kwh, s.buy_ref, mid, 0.0),
+                            _mmr_export(t.import_kwh, t.export_kwh, s.sell_ref, mid, 0.0))
+
+
+def _dynamic_price(s: _StepInputs) -> np.ndarray:
+    t = s.totals
+    return _dynamic_p2p(t.load_kwh, t.pv_kwh, s.buy_ref, s.sell_ref, s.tol_total_kwh)
+
+
+def _mmr_seed002_prices(s: _StepInputs) -> _StepPrices:
+    """Seed 002's MMR on gross totals around the dynamic price; references when P2P is off."""
+    t = s.totals
+    mid = _dynamic_price(s)
+    p_imp = np.where(s.allowed, _mmr_import(t.load_kwh, t.pv_kwh, s.buy_ref, mid,
+                                            s.tol_balance_kwh), s.buy_ref)
+    p_exp = np.where(s.allowed, _mmr_export(t.load_kwh, t.pv_kwh, s.sell_ref, mid,
+                                            s.tol_balance_kwh), s.sell_ref)
+    return _whole_residuals(s, p_imp, p_exp, everywhere=True)
+
+
+def _bill_sharing_zhou2018_prices(s: _StepInputs) -> _StepPrices:
+    """Zhou's bill sharing: the uniform prices of :func:`bill_sharing_prices`."""
+    t = s.totals
+    p_buy, p_sell = _bill_sharing(t.import_kwh, t.export_kwh, s.buy_ref, s.sell_ref, s.allowed)
+    return _whole_residuals(s, np.full(s.allowed.size, p_buy), np.full(s.allowed.size, p_sell))
+
+
+def _bill_sharing_seed002_prices(s: _StepInputs) -> _StepPrices:
+    """Seed 002's bill sharing: the traded share at the dynamic price."""
+    return _traded_part(s, _dynamic_price(s))
+
+
+def _sdr_prices(s: _StepInputs) -> _StepPrices:
+    """Liu's SDR prices on the residual totals."""
+    sdr = _supply_demand_ratio(s.totals.import_kwh, s.totals.export_kwh)
+    return _whole_residuals(s, _sdr_import(s.buy_ref, s.sell_ref, sdr),
+                            _sdrc_price(s.buy_ref, s.sell_ref, sdr, 0.0))
+
+
+def _sdrc_prices(s: _StepInputs) -> _StepPrices:
+    """The traded share at the SDRC price."""
+    sdr = _supply_demand_ratio(s.totals.import_kwh, s.totals.export_kwh)
+    return _traded_part(s, _sdrc_price(s.buy_ref, s.sell_ref, sdr, s.compensation))
+
+
+_STEP_PRICES = {
+    ("conventional", None): _conventional_prices,
+    ("mmr", "zhou2018"): _mmr_zhou2018_prices,
+    ("mmr", "seed002"): _mmr_seed002_prices,
+    ("bill_sharing", "zhou2018"): _bill_sharing_zhou2018_prices,
+    ("bill_sharing", "seed002"): _bill_sharing_seed002_prices,
+    ("sdr", None): _sdr_prices,
+    ("sdrc", None): _sdrc_prices,
+}
+"""(mechanism, variant) -> the rule pricing its steps."""
+
+
+# ------------------------------------------------------------- step 5: member costs
 
 
 @numba.njit(parallel=True, cache=True)
-def _member_cost_kernel(load, pv, imp_base, imp_weight, buy_member, exp_base, exp_weight,
-                        sell_member, n_blocks, out):
-    """``out[t, i] = imp (imp_base[t] + imp_weight[t] buy_i) - exp (exp_base[t] + ...)``.
+def _member_cost_kernel(load, pv, buy_by_member, buy_by_step, sell_by_member, sell_by_step,
+                        w_imp, p_imp, w_exp, p_exp, n_blocks, out):  # pragma: no cover
+    """``out[t, i] = imp (w_imp p_imp + (1 - w_imp) buy[t, i]) - exp (w_exp p_exp + ...)``.
 
-    Steps are split into ``n_blocks`` contiguous blocks run in parallel; returns each
-    block's per-member cost sums, shape (n_blocks, n_members), so the bills need no
-    second pass over ``out``.
+    A share ``w`` of each residual at the step's local price ``p``, the rest at the own
+    tariff ``by_member[t or 0, i] + by_step[t]`` (computed per step as
+    ``w p + (1 - w) by_step`` plus ``(1 - w) by_member``). Steps are split into
+    ``n_blocks`` contiguous blocks run in parallel; returns each block's per-member cost
+    sums, shape (n_blocks, n_members), so the bills need no second pass over ``out``.
     """
     n_steps, n_members = load.shape
     partial = np.zeros((n_blocks, n_members))
     block = (n_steps + n_blocks - 1) // n_blocks
+    buy_rows = 1 if buy_by_member.shape[0] > 1 else 0
+    sell_rows = 1 if sell_by_member.shape[0] > 1 else 0
     for b in numba.prange(n_blocks):
         acc = partial[b]
         for t in range(b * block, min((b + 1) * block, n_steps)):
-            a0 = imp_base[t]
-            a1 = imp_weight[t]
-            b0 = exp_base[t]
-            b1 = exp_weight[t]
+            buy = buy_by_member[t * buy_rows]
+            sell = sell_by_member[t * sell_rows]
+            a1 = 1.0 - w_imp[t]
+            a0 = w_imp[t] * p_imp[t] + a1 * buy_by_step[t]
+            b1 = 1.0 - w_exp[t]
+            b0 = w_exp[t] * p_exp[t] + b1 * sell_by_step[t]
             for i in range(n_members):
                 own = min(load[t, i], pv[t, i])
-                c = ((load[t, i] - own) * (a0 + a1 * buy_member[i])
-                     - (pv[t, i] - own) * (b0 + b1 * sell_member[i]))
+                c = ((load[t, i] - own) * (a0 + a1 * buy[i])
+                     - (pv[t, i] - own) * (b0 + b1 * sell[i]))
                 out[t, i] = c
                 acc[i] += c
     return partial
 
 
-@numba.njit(parallel=True, cache=True)
-def _flow_kernel(load, pv, share, kind, out):
-    """One energy flow per member and step, ``share`` being the P2P share of the residual.
+def _member_costs(energy: _Energy, tariffs: _Tariffs, prices: _StepPrices,
+                  chunk_steps: int) -> tuple[np.ndarray, np.ndarray]:
+    """Pass 2 over the energies: each member's cost per step, and its sum (the bill)."""
+    n_steps, n_members = energy.shape
+    p = prices
+    cost = np.empty((n_steps, n_members))
+    bills = np.zeros(n_members)
+    n_blocks = 4 * numba.get_num_threads()
+    for start in range(0, n_steps, chunk_steps):
+        stop = min(start + chunk_steps, n_steps)
+        partial = _member_cost_kernel(
+            _block(energy.load, start, stop), _block(energy.pv, start, stop),
+            tariffs.block(tariffs.buy_by_member, start, stop), tariffs.buy_by_step[start:stop],
+            tariffs.block(tariffs.sell_by_member, start, stop), tariffs.sell_by_step[start:stop],
+            p.import_weight[start:stop], p.import_price[start:stop],
+            p.export_weight[start:stop], p.export_price[start:stop], n_blocks, cost[start:stop])
+        with np.errstate(over="ignore", invalid="ignore"):  # refused just below
+            bills += partial.sum(axis=0)
+    # a non-finite cost makes its member's bill non-finite: checking the bills suffices
+    _validate.finite_result(bills, "bills",
+                            "load_kwh, pv_kwh, price_buy_per_kwh, price_sell_per_kwh")
+    return cost, bills
 
-    ``kind``: 0 self-consumed, 1 P2P import, 2 grid import, 3 P2P export, 4 grid export.
+
+@numba.njit(cache=True)
+def _report_kernel(imp_kwh, exp_kwh, imp_at_own, exp_at_own, buy_mean, sell_mean, buy_ref,
+                   sell_ref, w_imp, p_imp, w_exp, p_exp, share_imp, share_exp,
+                   at_reference):  # pragma: no cover - compiled
+    """Average import and export price and the community's grid payment at each step.
+
+    Own tariffs enter as the volume-weighted average ``imp_at_own / imp_kwh`` (the plain
+    mean where there is no volume); the grid exchange is paid at the references where
+    ``at_reference``, else at the members' own tariffs.
     """
-    n_steps, n_members = load.shape
-    for t in numba.prange(n_steps):
-        s = share[t]
-        for i in range(n_members):
-            own = min(load[t, i], pv[t, i])
-            if kind == 0:
-                out[t, i] = own
-            elif kind == 1:
-                out[t, i] = s * (load[t, i] - own)
-            elif kind == 2:
-                out[t, i] = (load[t, i] - own) - s * (load[t, i] - own)
-            elif kind == 3:
-                out[t, i] = s * (pv[t, i] - own)
-            else:
-                out[t, i] = (pv[t, i] - own) - s * (pv[t, i] - own)
+    n_steps = imp_kwh.size
+    price_import = np.empty(n_steps)
+    price_export = np.empty(n_steps)
+    grid_cost = np.empty(n_steps)
+    for t in range(n_steps):
+        own_buy = imp_at_own[t] / imp_kwh[t] if imp_kwh[t] > 0.0 else buy_mean[t]
+        own_sell = exp_at_own[t] / exp_kwh[t] if exp_kwh[t] > 0.0 else sell_mean[t]
+        price_import[t] = w_imp[t] * p_imp[t] + (1.0 - w_imp[t]) * own_buy
+        price_export[t] = w_exp[t] * p_exp[t] + (1.0 - w_exp[t]) * own_sell
+        if at_reference[t]:
+            grid_cost[t] = (imp_kwh[t] * (1.0 - share_imp[t]) * buy_ref[t]
+                            - exp_kwh[t] * (1.0 - share_exp[t]) * sell_ref[t])
+        else:
+            grid_cost[t] = ((1.0 - share_imp[t]) * imp_at_own[t]
+                            - (1.0 - share_exp[t]) * exp_at_own[t])
+    return price_import, price_export, grid_cost
+
+
+def _average_prices_and_grid_cost(totals: _Totals, tariffs: _Tariffs, prices: _StepPrices):
+    """Average import and export prices and the community's grid payment per step.
+
+    Prices [money/kWh] and payment [money], shape (n_steps,) each.
+    """
+    t, p = totals, prices
+    reported = _report_kernel(
+        t.import_kwh, t.export_kwh, t.import_at_own_tariffs, t.export_at_own_tariffs,
+        tariffs.buy_mean, tariffs.sell_mean, tariffs.buy_ref, tariffs.sell_ref,
+        p.import_weight, p.import_price, p.export_weight, p.export_price, p.p2p_import_share,
+        p.p2p_export_share, p.grid_at_reference)
+    _validate.finite_result(reported, "prices and grid costs per step",
+                            "load_kwh, pv_kwh, price_buy_per_kwh, price_sell_per_kwh")
+    return reported
 
 
 # --------------------------------------------------------------------------- result
 
 
-# flow name -> (kernel kind, side whose P2P share applies, docstring)
-_FLOW_KINDS = {
-    "self_consumed_kwh": (0, None, "Own PV consumed on site, ``min(load, pv)`` [kWh]."),
-    "p2p_import_kwh": (1, "import", "Residual import bought from other members [kWh]."),
-    "grid_import_kwh": (2, "import", "Residual import bought from the grid [kWh]."),
-    "p2p_export_kwh": (3, "export", "Residual export sold to other members [kWh]."),
-    "grid_export_kwh": (4, "export", "Residual export sold to the grid [kWh]."),
+@numba.njit(parallel=True, cache=True)
+def _self_consumed_kernel(load, pv, out):  # pragma: no cover - compiled
+    """``out = min(load, pv)``."""
+    n_steps, n_members = load.shape
+    for t in numba.prange(n_steps):
+        for i in range(n_members):
+            out[t, i] = min(load[t, i], pv[t, i])
+
+
+@numba.njit(parallel=True, cache=True)
+def _residual_split_kernel(side, other, share, traded, out):  # pragma: no cover - compiled
+    """The traded or the grid part of each residual.
+
+    ``residual = side - min(side, other)``; traded part ``share x residual``, grid part
+    (when not ``traded``) ``residual - share x residual``.
+    """
+    n_steps, n_members = side.shape
+    for t in numba.prange(n_steps):
+        s = share[t]
+        for i in range(n_members):
+            residual = side[t, i] - min(side[t, i], other[t, i])
+            out[t, i] = s * residual if traded else residual - s * residual
+
+
+# flow name -> (side: None for self-consumption, "import" or "export"; traded?; docstring)
+_FLOWS = {
+    "self_consumed_kwh": (None, False, "Own PV consumed on site, ``min(load, pv)`` [kWh]."),
+    "p2p_import_kwh": ("import", True, "Residual import bought from other members [kWh]."),
+    "grid_import_kwh": ("import", False, "Residual import bought from the grid [kWh]."),
+    "p2p_export_kwh": ("export", True, "Residual export sold to other members [kWh]."),
+    "grid_export_kwh": ("export", False, "Residual export sold to the grid [kWh]."),
 }
 
 
 def _flow_property(name: str) -> property:
     """Read-only attribute that computes the flow ``name`` on each access."""
-    return property(lambda self: self._flow(name), doc=_FLOW_KINDS[name][2])
+    return property(lambda self: self._flow(name), doc=_FLOWS[name][2])
+
+
+@dataclass(frozen=True)
+class _Settled:
+    """What :func:`settle` computed, handed to :class:`SettlementResult`."""
+
+    mechanism: str
+    variant: str | None
+    cost: np.ndarray
+    bills: np.ndarray
+    price_import: np.ndarray
+    price_export: np.ndarray
+    grid_cost: np.ndarray
+    energy: _Energy
+    prices: _StepPrices
+    chunk_steps: int
 
 
 class SettlementResult:
-    """Outcome of :func:`settle`; pandas views are built on first access.
+    """Outcome of :func:`settle` (which builds it); pandas views are built on first access.
 
     Attributes
     ----------
@@ -739,22 +835,21 @@ class SettlementResult:
         rata over the residuals (``min(D, G)`` traded at each P2P step).
     """
 
-    def __init__(self, *, mechanism, variant, cost, bills, price_import, price_export,
-                 grid_cost, load, pv, share_import, share_export, chunk_steps, index, columns):
-        self.mechanism = mechanism
-        self.variant = variant
-        self._cost = cost
-        self._bills = bills
-        self._price_import = price_import
-        self._price_export = price_export
-        self._grid_cost = grid_cost
-        self._load = load
-        self._pv = pv
-        self._share_import = share_import
-        self._share_export = share_export
-        self._chunk_steps = chunk_steps
-        self._index = index
-        self._columns = columns
+    def __init__(self, _settled: _Settled):
+        self.mechanism = _settled.mechanism
+        self.variant = _settled.variant
+        self._cost = _settled.cost
+        self._bills = _settled.bills
+        self._price_import = _settled.price_import
+        self._price_export = _settled.price_export
+        self._grid_cost = _settled.grid_cost
+        self._load = _settled.energy.load
+        self._pv = _settled.energy.pv
+        self._share_import = _settled.prices.p2p_import_share
+        self._share_export = _settled.prices.p2p_export_share
+        self._chunk_steps = _settled.chunk_steps
+        self._index = _settled.energy.index
+        self._columns = _settled.energy.columns
 
     def __repr__(self) -> str:
         return (f"SettlementResult(mechanism={self.mechanism!r}, variant={self.variant!r}, "
@@ -795,15 +890,21 @@ class SettlementResult:
         return pd.Series(self._grid_cost, index=self._step_index, name="grid_cost")
 
     def _flow(self, name: str):
-        kind, side, _ = _FLOW_KINDS[name]
+        side, traded, _ = _FLOWS[name]
         load, pv = self._load, self._pv
-        share = self._share_import if side != "export" else self._share_export
         out = np.empty(load.shape)
-        with _kernel_threads(load.size):
+        with _limits.kernel_threads(load.size, _limits.PARALLEL_MIN_VALUES):
             for start in range(0, load.shape[0], self._chunk_steps):
                 stop = min(start + self._chunk_steps, load.shape[0])
-                _flow_kernel(_block(load, start, stop), _block(pv, start, stop),
-                             share[start:stop], kind, out[start:stop])
+                load_blk, pv_blk = _block(load, start, stop), _block(pv, start, stop)
+                if side is None:
+                    _self_consumed_kernel(load_blk, pv_blk, out[start:stop])
+                elif side == "import":
+                    _residual_split_kernel(load_blk, pv_blk, self._share_import[start:stop],
+                                           traded, out[start:stop])
+                else:
+                    _residual_split_kernel(pv_blk, load_blk, self._share_export[start:stop],
+                                           traded, out[start:stop])
         if self._index is None:
             return out
         return pd.DataFrame(out, index=self._index, columns=self._columns, copy=False)
@@ -818,118 +919,23 @@ class SettlementResult:
 # --------------------------------------------------------------------------- settle
 
 
-def _align_frame(load_kwh: pd.DataFrame, pv_kwh: pd.DataFrame) -> pd.DataFrame:
-    """``pv_kwh`` with the rows and columns of ``load_kwh`` (paired by label)."""
-    pv_kwh = _validate.align(load_kwh, "load_kwh", pv_kwh, "pv_kwh")
-    _validate.align(load_kwh.iloc[0], "load_kwh's columns", pv_kwh.iloc[0], "pv_kwh")
-    return pv_kwh if pv_kwh.columns.equals(load_kwh.columns) else pv_kwh[load_kwh.columns]
-
-
-def _p2p_mask(p2p_allowed, n_steps: int, frame, frame_name: str) -> np.ndarray:
-    """The P2P mask as booleans, one per step (a Series is paired by label with ``frame``)."""
-    if p2p_allowed is None:
-        return np.ones(n_steps, dtype=bool)
-    if isinstance(p2p_allowed, pd.DataFrame):
-        raise TypeError("p2p_allowed: expected a 1-D vector of booleans, got a DataFrame")
-    mask, _ = _validate.boolean_vector(
-        _validate.align(frame, frame_name, p2p_allowed, "p2p_allowed"), "p2p_allowed")
-    if mask.size != n_steps:
-        raise ValueError(
-            f"p2p_allowed: {mask.size} values, expected one per step of load_kwh ({n_steps})"
-        )
-    return mask
-
-
-_CODES = {("conventional", None): 0, ("mmr", "zhou2018"): 1, ("mmr", "seed002"): 2,
-          ("bill_sharing", "zhou2018"): 3, ("bill_sharing", "seed002"): 4, ("sdr", None): 5,
-          ("sdrc", None): 6}
-
-
-@numba.njit(cache=True)
-def _step_terms_kernel(code, totals, allowed, buy_ref, sell_ref, buy_step, sell_step,
-                       buy_member_mean, sell_member_mean, lam, tol_total, tol_balance):
-    """Per-step prices and cost weights from the community totals of pass 1.
-
-    A member pays ``imp (w_imp p_imp + (1 - w_imp) own_buy) - exp (w_exp p_exp + ...)``;
-    returned as ``imp_base = w p + (1 - w) buy_step`` and ``imp_weight = 1 - w`` (the weight
-    of the member part of the tariff), likewise for exports; plus the P2P shares of the
-    residuals, the reported average prices and the community's grid cost per step.
-    """
-    n = totals.shape[0]
-    out = np.zeros((9, n))  # imp_base, imp_weight, exp_base, exp_weight, price_imp,
-    #                         price_exp, grid_cost, share_imp, share_exp
-    p_buy_bs = 0.0
-    p_sell_bs = 0.0
-    if code == 3:  # Zhou's bill sharing: uniform prices over the P2P steps of the horizon
-        grid_buy = grid_sell = demand = supply = 0.0
-        for t in range(n):
-            if allowed[t]:
-                traded = min(totals[t, 2], totals[t, 3])
-                grid_buy += buy_ref[t] * (totals[t, 2] - traded)
-                grid_sell += sell_ref[t] * (totals[t, 3] - traded)
-                demand += totals[t, 2]
-                supply += totals[t, 3]
-        p_buy_bs = grid_buy / demand if demand > 0 else 0.0
-        p_sell_bs = grid_sell / supply if supply > 0 else 0.0
-    for t in range(n):
-        load_t, pv_t, imp_t, exp_t = totals[t, 0], totals[t, 1], totals[t, 2], totals[t, 3]
-        br, sr = buy_ref[t], sell_ref[t]
-        share_imp = share_exp = 0.0
-        if code != 0 and allowed[t]:
-            traded = min(imp_t, exp_t)
-            share_imp = traded / imp_t if imp_t > 0 else 0.0
-            share_exp = traded / exp_t if exp_t > 0 else 0.0
-        w_imp = w_exp = p_imp = p_exp = 0.0
-        grid_at_ref = False
-        if code == 2:  # seed MMR: gross totals, reference tariffs when P2P is off
-            w_imp = w_exp = 1.0
-            grid_at_ref = True
-            p_imp, p_exp = br, sr
-            if allowed[t]:
-                mid = _cp2p_rule(load_t, pv_t, br, sr, tol_total)
-                p_imp, p_exp = _mmr_rule(load_t, pv_t, br, sr, mid, tol_balance)
-        elif code != 0 and allowed[t]:
-            if code == 1:
-                w_imp = w_exp = 1.0
-                grid_at_ref = True
-                p_imp, p_exp = _mmr_rule(imp_t, exp_t, br, sr, 0.5 * (br + sr), 0.0)
-            elif code == 3:
-                w_imp = w_exp = 1.0
-                grid_at_ref = True
-                p_imp, p_exp = p_buy_bs, p_sell_bs
-            elif code == 4:
-                w_imp, w_exp = share_imp, share_exp
-                p_imp = p_exp = _cp2p_rule(load_t, pv_t, br, sr, tol_total)
-            elif code == 5:
-                w_imp = w_exp = 1.0
-                grid_at_ref = True
-                p_imp, p_exp = _sdr_rule(imp_t, exp_t, br, sr)
-            else:
-                w_imp, w_exp = share_imp, share_exp
-                p_imp = p_exp = _sdrc_rule(imp_t, exp_t, br, sr, lam[t])
-        own_buy = buy_step[t] + (totals[t, 4] / imp_t if imp_t > 0 else buy_member_mean)
-        own_sell = sell_step[t] + (totals[t, 5] / exp_t if exp_t > 0 else sell_member_mean)
-        out[0, t] = w_imp * p_imp + (1.0 - w_imp) * buy_step[t]
-        out[1, t] = 1.0 - w_imp
-        out[2, t] = w_exp * p_exp + (1.0 - w_exp) * sell_step[t]
-        out[3, t] = 1.0 - w_exp
-        out[4, t] = w_imp * p_imp + (1.0 - w_imp) * own_buy
-        out[5, t] = w_exp * p_exp + (1.0 - w_exp) * own_sell
-        grid_imp = imp_t * (1.0 - share_imp)
-        grid_exp = exp_t * (1.0 - share_exp)
-        if grid_at_ref:
-            out[6, t] = grid_imp * br - grid_exp * sr
-        else:
-            out[6, t] = ((1.0 - share_imp) * (totals[t, 4] + imp_t * buy_step[t])
-                         - (1.0 - share_exp) * (totals[t, 5] + exp_t * sell_step[t]))
-        out[7, t] = share_imp
-        out[8, t] = share_exp
-    return out
+def _options(mechanism, variant, timestep_h, chunk_steps):
+    """The checked mechanism, variant (default for MMR and bill sharing), step and block."""
+    mechanism = _validate.choice(mechanism, "mechanism", MECHANISMS)
+    if mechanism in ("mmr", "bill_sharing"):
+        variant = "zhou2018" if variant is None else _validate.choice(variant, "variant",
+                                                                      VARIANTS)
+    elif variant is not None:
+        _validate.choice(variant, "variant", VARIANTS)
+        raise ValueError(f"variant: {mechanism!r} has no variants, got {variant!r}")
+    timestep_h = _validate.positive(timestep_h, "timestep_h", unit="h")
+    chunk_steps = _validate.integer(chunk_steps, "chunk_steps", minimum=1)
+    return mechanism, variant, timestep_h, chunk_steps
 
 
 def settle(load_kwh, pv_kwh, mechanism: str, *, price_buy_per_kwh, price_sell_per_kwh,
            p2p_allowed=None, variant: str | None = None, timestep_h: float = 0.25,
-           compensation_per_kwh=None, tariff_axis: str | None = None,
+           compensation_per_kwh=None,
            chunk_steps: int = DEFAULT_CHUNK_STEPS) -> SettlementResult:
     """Settle an energy community step by step under a pricing mechanism.
 
@@ -942,17 +948,19 @@ def settle(load_kwh, pv_kwh, mechanism: str, *, price_buy_per_kwh, price_sell_pe
         pandas results; two DataFrames are paired by label (rows and columns).
     mechanism : {"conventional", "mmr", "bill_sharing", "sdr", "sdrc"}
         Settlement mechanism (see the module docstring).
-    price_buy_per_kwh, price_sell_per_kwh : float, array_like or pandas.Series
-        Grid tariffs, finite [money/kWh]: a scalar, one per member (n_members,) or one per
-        step (n_steps,). A 1-D array is matched by length; when ``n_steps == n_members``
-        pass ``tariff_axis``. A Series is paired by label with the columns or the time
-        index of the energy DataFrames (the axis whose labels it carries; when they match
-        both axes, ``tariff_axis`` must say which). ``"conventional"`` settles any sign
-        (with a negative sell tariff an exporter pays). The community mechanisms use the
-        reference tariffs ``buy_ref`` (mean buy tariff of all members) and ``sell_ref``
-        (mean of the positive sell tariffs; 0 if none) at each step and need
-        ``0 <= sell <= buy`` for every member and step and ``sell_ref <= buy_ref``
-        (:func:`reference_prices`).
+    price_buy_per_kwh, price_sell_per_kwh : float, array_like, pandas.Series or DataFrame
+        Grid tariffs, finite [money/kWh], broadcast to (n_steps, n_members) like numpy
+        arrays: a scalar, one per member ``(n_members,)`` (a 1-D array always runs along
+        the members, numpy's rule, even when ``n_steps == n_members``), one per step
+        ``(n_steps, 1)``, or one per step and member ``(n_steps, n_members)``. A Series is
+        paired by label with the members or with the time steps of the energies (with
+        positions 0, 1, ... when they are arrays), whichever its labels are; labels that
+        match both are refused as ambiguous. A DataFrame carries the energies' time and
+        member labels. ``"conventional"`` settles any sign (with a negative sell tariff
+        an exporter pays). The community mechanisms use the reference tariffs
+        ``buy_ref`` (mean buy tariff of the members) and ``sell_ref`` (mean of the
+        positive sell tariffs; 0 if none) at each step and need ``0 <= sell <= buy`` for
+        every member and step and ``sell_ref <= buy_ref`` (:func:`reference_prices`).
     p2p_allowed : array_like of bool or pandas.Series, shape (n_steps,), optional
         Steps where local trading is allowed (default: all); booleans only (0/1 numbers
         and missing values are refused); a Series is paired by label with the time index.
@@ -967,8 +975,6 @@ def settle(load_kwh, pv_kwh, mechanism: str, *, price_buy_per_kwh, price_sell_pe
     compensation_per_kwh : float or array_like, shape (n_steps,), optional
         SDRC compensation ``lambda``, ``0 < lambda < buy_ref - sell_ref`` at every step
         [money/kWh]; required for ``"sdrc"``, refused for the other mechanisms.
-    tariff_axis : {"members", "steps"}, optional
-        Axis of 1-D tariffs when their length (or a Series' labels) is ambiguous.
     chunk_steps : int, default 4096
         Time steps per block, ``>= 1``. Inputs are read block by block; a block is copied
         only when the input is not C-contiguous.
@@ -982,46 +988,50 @@ def settle(load_kwh, pv_kwh, mechanism: str, *, price_buy_per_kwh, price_sell_pe
     ------
     TypeError
         Naming the argument: a str, bool or None where a number is expected, arrays of
-        str, bool or object dtype (energies, tariffs), a Series for an energy, a DataFrame
-        for a tariff, a non-boolean ``p2p_allowed``, a non-str option.
+        str, bool or object dtype (energies, tariffs), a Series for an energy, a
+        non-boolean ``p2p_allowed``, a non-str option.
     ValueError
-        Naming the argument: unknown mechanism, variant or axis; non-2-D, mismatched or
-        empty energy arrays; NaN, infinite or negative energies; tariffs of the wrong
-        length, NaN or infinite; duplicated or unmatched pandas labels, a tariff Series
-        whose labels match both axes; for the community mechanisms a negative sell
-        tariff, a sell tariff above the buy tariff or ``sell_ref > buy_ref``; a mask of
-        the wrong length or with missing values; a non-positive ``timestep_h``; a missing,
-        superfluous or out-of-range ``compensation_per_kwh``.
-        :class:`lectoolkit.ResultRangeError` (a ValueError) when totals, prices
-        or bills overflow float64.
+        Naming the argument: unknown mechanism or variant; non-2-D, mismatched or empty
+        energy arrays; NaN, infinite or negative energies; tariffs that do not broadcast
+        to (n_steps, n_members), NaN or infinite; duplicated or unmatched pandas labels, a
+        tariff Series whose labels match both axes; for the community mechanisms a
+        negative sell tariff, a sell tariff above the buy tariff or
+        ``sell_ref > buy_ref``; a mask of the wrong length or with missing values; a
+        non-positive ``timestep_h``; a missing, superfluous or out-of-range
+        ``compensation_per_kwh``. :class:`lectoolkit.ResultRangeError` (a ValueError)
+        when totals, prices or bills overflow float64.
 
     Notes
     -----
     With ``m = min(L, PV)``, ``imp = L - m``, ``exp = PV - m`` per member and step, every
     mechanism charges ``cost = imp p_imp - exp p_exp`` where the prices are (SPEC §2):
-    own tariffs (conventional); the uniform MMR prices of :func:`mid_market_rate` on the
-    net totals ``D = sum imp`` and ``G = sum exp`` (Zhou), or on the gross totals with the
-    :func:`dynamic_p2p_price` as the mid price (seed 002); the SDR prices of
-    :func:`supply_demand_ratio`; for SDRC and the seed bill sharing, a P2P share
-    ``min(D, G)/D`` of each import (``min(D, G)/G`` of each export) at the SDRC or dynamic
-    price and the rest at own tariffs; for Zhou's bill sharing, over the P2P steps of the
-    horizon, ``p_buy = sum buy_ref (D - min(D, G)) / sum D`` and
-    ``p_sell = sum sell_ref (G - min(D, G)) / sum G``, so members pay exactly the
-    community's net grid bill. The seed-002 MMR on gross totals is not budget-balanced.
+    own tariffs (conventional); the uniform MMR prices of
+    :func:`lectoolkit.pricing.mid_market_rate` on the residual totals ``D = sum imp`` and
+    ``G = sum exp`` (Zhou), or on the gross totals with the
+    :func:`lectoolkit.pricing.dynamic_p2p_price` as the mid price (seed 002); the SDR
+    prices of :func:`lectoolkit.pricing.supply_demand_ratio`; for SDRC and the seed bill
+    sharing, a P2P share ``min(D, G)/D`` of each import (``min(D, G)/G`` of each export) at
+    the SDRC or dynamic price and the rest at own tariffs; for Zhou's bill sharing, the
+    uniform prices of :func:`lectoolkit.pricing.bill_sharing_prices` over the P2P steps,
+    so members pay exactly the community's net grid bill. The seed-002 MMR on gross
+    totals is not budget-balanced.
 
-    Computation: pass 1 sums each step's community totals (and checks the energies are
-    finite and non-negative on the fly, so no separate pass over the inputs is made);
-    the per-step prices follow from the totals; pass 2 writes the member costs and sums
-    the bills. Both passes are numba kernels run in parallel over steps (on one thread
-    below ``PARALLEL_MIN_VALUES`` values), block by block of ``chunk_steps`` steps.
+    The steps: read the energies and the tariffs; pass 1 sums each step's community
+    totals (and checks the energies are finite and non-negative on the fly, so no
+    separate pass over the inputs is made); the mechanism's rule prices each step from
+    the totals; pass 2 writes the member costs and sums the bills. Both passes are numba
+    kernels run in parallel over steps (on one thread below
+    ``lectoolkit._limits.PARALLEL_MIN_VALUES`` values), block by block of ``chunk_steps``
+    steps.
 
     Memory bound: besides the inputs, one float64 array of shape (n_steps, n_members) for
-    ``cost``, about 16 float64 values per step (totals and per-step terms), and, for
+    ``cost``, about 25 float64 values per step (totals and per-step prices), and, for
     C-contiguity, two float64 copies of one block, ``2 x chunk_steps x n_members x 8``
-    bytes. Inputs that are not float64 (integer arrays, DataFrames whose columns are not
-    one float64 block) are converted once, and a DataFrame ``pv_kwh`` labelled in another
-    order than ``load_kwh`` is reordered once. Energy flows are not stored; each access to
-    a flow attribute computes it (one more array of the size of ``cost``).
+    bytes. Tariffs are read through broadcast views, never expanded. Inputs that are not
+    float64 (integer arrays, DataFrames whose columns are not one float64 block) are
+    converted once, and a DataFrame ``pv_kwh`` labelled in another order than ``load_kwh``
+    is reordered once. Energy flows are not stored; each access to a flow attribute
+    computes it (one more array of the size of ``cost``).
 
     References
     ----------
@@ -1048,97 +1058,21 @@ def settle(load_kwh, pv_kwh, mechanism: str, *, price_buy_per_kwh, price_sell_pe
     >>> mmr.bills.tolist(), mmr.price_import.tolist()
     ([17.0, -7.0], [8.5])
     """
-    mechanism = _validate.choice(mechanism, "mechanism", MECHANISMS)
-    if mechanism in ("mmr", "bill_sharing"):
-        variant = "zhou2018" if variant is None else _validate.choice(variant, "variant",
-                                                                      VARIANTS)
-    elif variant is not None:
-        _validate.choice(variant, "variant", VARIANTS)
-        raise ValueError(f"variant: {mechanism!r} has no variants, got {variant!r}")
-    if tariff_axis is not None:
-        _validate.choice(tariff_axis, "tariff_axis", ("members", "steps"))
-    timestep_h = _validate.positive(timestep_h, "timestep_h", unit="h")
-    chunk_steps = _validate.integer(chunk_steps, "chunk_steps", minimum=1)
-
-    load, index, columns = _validate.matrix_layout(load_kwh, "load_kwh", unit="kWh")
-    frame, frame_name = (load_kwh, "load_kwh") if index is not None else (None, "")
-    if frame is not None and isinstance(pv_kwh, pd.DataFrame):
-        pv_kwh = _align_frame(load_kwh, pv_kwh)
-    pv, pv_index, pv_columns = _validate.matrix_layout(pv_kwh, "pv_kwh", unit="kWh")
-    if pv.shape != load.shape:
-        raise ValueError(f"pv_kwh: shape {pv.shape} differs from load_kwh's {load.shape}")
-    n_steps, n_members = load.shape
-    if frame is None and pv_index is not None:
-        frame, frame_name, index, columns = pv_kwh, "pv_kwh", pv_index, pv_columns
-
-    buy = _parse_tariff("price_buy_per_kwh", price_buy_per_kwh, load.shape, frame, frame_name,
-                        tariff_axis)
-    sell = _parse_tariff("price_sell_per_kwh", price_sell_per_kwh, load.shape, frame,
-                         frame_name, tariff_axis)
-    buy_ref, sell_ref = _reference_prices(buy, sell)
-    if mechanism != "conventional":
-        what = f"mechanism {mechanism!r} (settled at the community's reference tariffs)"
-        _check_nonnegative_sell(sell.minimum(), what)
-        # min over (t, i) of buy - sell separates into a member part and a step part
-        gap = np.min(buy.per_member - sell.per_member) + np.min(buy.per_step - sell.per_step)
-        if gap < 0:
-            raise ValueError(
-                "price_sell_per_kwh: a sell tariff is above the buy tariff of "
-                f"price_buy_per_kwh; mechanism {mechanism!r} assumes sell <= buy for every "
-                "member and step"
-            )
-        _check_references(buy_ref, sell_ref, what)
-    allowed = _p2p_mask(p2p_allowed, n_steps, frame, frame_name)
-    lam = np.zeros(n_steps)
-    if mechanism == "sdrc":
-        if compensation_per_kwh is None:
-            raise ValueError("compensation_per_kwh: required for mechanism 'sdrc'")
-        lam = _per_step(compensation_per_kwh, "compensation_per_kwh", n_steps, frame,
-                        frame_name or "load_kwh")
-        _check_compensation(lam, buy_ref - sell_ref, "buy_ref - sell_ref")
-        lam = np.broadcast_to(lam, buy_ref.shape).copy()
-    elif compensation_per_kwh is not None:
-        raise ValueError(f"compensation_per_kwh: only used by 'sdrc', not {mechanism!r}")
-
-    culprits = "load_kwh, pv_kwh, price_buy_per_kwh, price_sell_per_kwh"
-    totals = np.empty((n_steps, 6))
-    cost = np.empty((n_steps, n_members))
-    bills = np.zeros(n_members)
-    with _kernel_threads(cost.size):
-        # pass 1: community totals per step (and input validation)
-        for start in range(0, n_steps, chunk_steps):
-            stop = min(start + chunk_steps, n_steps)
-            load_blk, pv_blk = _block(load, start, stop), _block(pv, start, stop)
-            totals[start:stop], valid = _step_totals_kernel(load_blk, pv_blk, buy.per_member,
-                                                            sell.per_member)
-            if not valid.all():  # the whole-array checks say where (error path only)
-                _validate.matrix(load, "load_kwh", unit="kWh", nonneg=True)
-                _validate.matrix(pv, "pv_kwh", unit="kWh", nonneg=True)
-        _validate.finite_result(totals, "community totals per step", culprits)
-        # per-step prices and cost weights (an overflowing mean shows in them, refused)
-        with np.errstate(over="ignore"):
-            member_means = buy.per_member.mean(), sell.per_member.mean()
-        terms = _step_terms_kernel(
-            _CODES[(mechanism, variant)], totals, allowed, buy_ref, sell_ref, buy.per_step,
-            sell.per_step, *member_means, lam,
-            SEED002_TOTAL_TOL_KW * timestep_h, SEED002_BALANCE_TOL_KW * timestep_h)
-        _validate.finite_result(terms, "prices and grid costs per step", culprits)
-        # pass 2: member costs, and their sums over time
-        n_blocks = 4 * numba.get_num_threads()
-        for start in range(0, n_steps, chunk_steps):
-            stop = min(start + chunk_steps, n_steps)
-            partial = _member_cost_kernel(
-                _block(load, start, stop), _block(pv, start, stop), terms[0, start:stop],
-                terms[1, start:stop], buy.per_member, terms[2, start:stop],
-                terms[3, start:stop], sell.per_member, n_blocks, cost[start:stop])
-            with np.errstate(over="ignore", invalid="ignore"):  # refused just below
-                bills += partial.sum(axis=0)
-    # a non-finite cost makes its member's bill non-finite: checking the bills suffices
-    _validate.finite_result(bills, "bills", culprits)
-
-    return SettlementResult(
-        mechanism=mechanism, variant=variant, cost=cost, bills=bills, price_import=terms[4],
-        price_export=terms[5], grid_cost=terms[6], load=load, pv=pv,
-        share_import=terms[7], share_export=terms[8], chunk_steps=chunk_steps,
-        index=index, columns=columns,
-    )
+    mechanism, variant, timestep_h, chunk_steps = _options(mechanism, variant, timestep_h,
+                                                           chunk_steps)
+    energy = _read_energy(load_kwh, pv_kwh)
+    tariffs = _read_tariffs(price_buy_per_kwh, price_sell_per_kwh, energy, mechanism)
+    allowed = _p2p_mask(p2p_allowed, energy)
+    compensation = _compensation(compensation_per_kwh, mechanism, energy, tariffs)
+    with _limits.kernel_threads(energy.load.size, _limits.PARALLEL_MIN_VALUES):
+        totals = _community_totals(energy, tariffs, chunk_steps)
+        step_inputs = _StepInputs(totals, tariffs.buy_ref, tariffs.sell_ref, allowed,
+                                  compensation, SEED002_TOTAL_TOL_KW * timestep_h,
+                                  SEED002_BALANCE_TOL_KW * timestep_h)
+        with np.errstate(all="ignore"):  # the compiled rules may evaluate both branches;
+            prices = _STEP_PRICES[(mechanism, variant)](step_inputs)  # results checked next
+        price_import, price_export, grid_cost = _average_prices_and_grid_cost(totals, tariffs,
+                                                                              prices)
+        cost, bills = _member_costs(energy, tariffs, prices, chunk_steps)
+    return SettlementResult(_Settled(mechanism, variant, cost, bills, price_import,
+                                     price_export, grid_cost, energy, prices, chunk_steps))

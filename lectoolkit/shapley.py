@@ -9,7 +9,12 @@ Three routes to the Shapley value of a transferable-utility game:
   a community settled on its summed net load, all ``2**n`` worths by a Gray-code walk.
 * :func:`shapley_sampled` / :func:`settlement_game_shapley_sampled` -- Monte Carlo over
   random permutations (antithetic pairs by default) with a standard error per player,
-  for games far beyond dense enumeration.
+  for games far beyond dense enumeration (a :class:`ShapleyEstimate`);
+  :func:`sampling_error_table` measures that error against the exact value.
+
+One quantity comes back as pandas if and only if pandas went in (a Shapley value is an
+array for arrays, a Series indexed by ``member`` for pandas inputs); an estimate and its
+standard errors come back together as a :class:`ShapleyEstimate` of two Series.
 
 Dense routes check the memory they need against the machine's free memory first and
 raise :class:`DenseGameTooLargeError` (pointing to the sampling routes) when it does not
@@ -20,13 +25,14 @@ from __future__ import annotations
 
 import math
 import os
+from dataclasses import dataclass
 
 import numba
 import numpy as np
 import pandas as pd
 
-from lectoolkit import _validate
-from lectoolkit.coalitions import member_series, n_players_of, popcounts
+from lectoolkit import _limits, _validate
+from lectoolkit.coalitions import member_series, popcounts
 
 _FASTMATH = {"reassoc", "contract", "nsz", "arcp"}
 """Float flags of the reduction kernels: reassociation lets LLVM vectorise sums."""
@@ -37,17 +43,12 @@ _BLOCK_BITS = 12
 _N_CHUNKS = 64
 """Dense kernel: fixed number of work chunks, so results do not depend on thread count."""
 
-_SERIAL_MAX = 1 << 16
-"""Dense arrays up to this size are processed on one thread (no thread-launch cost)."""
-
 _SAMPLE_BUFFER = 1 << 23
 """Sampling: at most this many numbers in one batch (membership cells or marginals)."""
 
 _SHIFT_MIN, _SHIFT_MAX = -1000, 960
 """Dense kernel: the worths are scaled by ``2**-shift``, ``shift`` in this range, so
 that weights times worths stay normal floats (weights are above ``2**-50``)."""
-
-_FLOAT_MAX = _validate.FLOAT_MAX
 
 _SETTLEMENT_ARGS = "net_load_kwh, price_buy_per_kwh and price_sell_per_kwh"
 """The arguments a settlement game's result depends on (named when it overflows)."""
@@ -162,67 +163,17 @@ def shapley_weights(n_players: int) -> np.ndarray:
     )
 
 
-@numba.njit(cache=True, parallel=True)
-def _scan_kernel(values):
-    """Index of the first NaN/inf in ``values`` (or -1) and the largest ``|value|``.
-
-    Parallel over chunks; a chunk stops at its first NaN/inf.
-    """
-    size = values.shape[0]
-    n_chunks = min(size, _N_CHUNKS)
-    first = np.full(n_chunks, -1, dtype=np.int64)
-    peak = np.zeros(n_chunks)
-    for c in numba.prange(n_chunks):
-        top = 0.0
-        for j in range(c * size // n_chunks, (c + 1) * size // n_chunks):
-            magnitude = abs(values[j])
-            if not magnitude <= _FLOAT_MAX:  # NaN or inf
-                first[c] = j
-                break
-            top = max(top, magnitude)
-        peak[c] = top
-    for c in range(n_chunks):
-        if first[c] >= 0:
-            return first[c], np.inf
-    return -1, peak.max()
-
-
-def _scan(values: np.ndarray) -> tuple[int, float]:
-    """``(index of the first NaN/inf or -1, max |value|)``; small arrays skip the threads."""
-    if values.size <= _SERIAL_MAX:
-        bad = np.flatnonzero(~np.isfinite(values))
-        return (int(bad[0]), np.inf) if bad.size else (-1, float(np.abs(values).max()))
-    first, peak = _scan_kernel(values)
-    return int(first), float(peak)
-
-
 def _dense_game(worths, min_players: int) -> tuple[np.ndarray, int, float]:
-    """Checked dense worths: ``(float64 C-contiguous array, n, max |worth|)``."""
-    if not (isinstance(worths, np.ndarray) and worths.dtype.kind in "iuf"):
-        # lists, Series and arrays of a non-numeric dtype: kinds, shape and values checked
-        worths = _validate.vector(worths, "worths", unit="money")[0]
-    if worths.ndim != 1:
-        raise ValueError(f"worths: expected a 1-D array, got shape {worths.shape}")
-    n = n_players_of(worths)
-    if n < min_players:
-        raise ValueError(
-            f"worths: expected a game of at least {min_players} players, got {n} "
-            f"(length {worths.size})"
-        )
-    if worths.dtype != np.float64 or not worths.flags.c_contiguous:
+    """Checked dense worths: ``(float64 C-contiguous array, n, max |worth|)``.
+
+    :func:`lectoolkit._validate.dense_worths`, after checking that an array needing a
+    float64 copy fits in memory: a game too large for that raises
+    :class:`DenseGameTooLargeError`, which points to the sampling routes.
+    """
+    if (isinstance(worths, np.ndarray) and worths.dtype.kind in "iuf"
+            and (worths.dtype != np.float64 or not worths.flags.c_contiguous)):
         _require_memory(8 * worths.size, f"converting worths ({worths.size} values) to float64")
-        worths = np.ascontiguousarray(worths, dtype=np.float64)
-    first, peak = _scan(worths)
-    if first >= 0:
-        raise ValueError(
-            f"worths: expected finite values [money], got {worths[first]} at {first} "
-            "(a coalition's bitmask)"
-        )
-    if worths[0] != 0.0:
-        raise ValueError(
-            f"worths: the empty coalition must be worth 0, got worths[0] = {worths[0]}"
-        )
-    return worths, n, peak
+    return _validate.dense_worths(worths, min_players=min_players)
 
 
 def validate_worths(worths, *, min_players: int = 1) -> np.ndarray:
@@ -251,11 +202,10 @@ def validate_worths(worths, *, min_players: int = 1) -> np.ndarray:
         of booleans, strings or objects).
     ValueError
         If ``worths`` is not 1-D, its length is not ``2**n`` with ``n >= min_players``, a
-        worth is NaN or infinite, or ``worths[0]`` (the empty coalition) is not zero.
-    DenseGameTooLargeError
-        If converting to float64 would need more memory than is free.
+        worth is NaN or infinite, or ``worths[0]`` (the empty coalition) is not zero,
+        or converting to float64 would need more memory than is free.
     """
-    return _dense_game(worths, min_players)[0]
+    return _validate.dense_worths(worths, min_players=min_players)[0]
 
 
 @numba.njit(cache=True, fastmath=_FASTMATH)
@@ -334,7 +284,8 @@ def _shapley_dense(worths: np.ndarray, n: int, shift: int = 0) -> np.ndarray:
     bits = min(n, _BLOCK_BITS)
     local_size = popcounts(bits).astype(np.int64)
     partial = np.zeros((min(1 << (n - bits), _N_CHUNKS), n + 1))
-    kernel = _shapley_dense_serial if worths.size <= _SERIAL_MAX else _shapley_dense_parallel
+    parallel = _limits.run_parallel(worths.size, _limits.PARALLEL_MIN_WORTHS)
+    kernel = _shapley_dense_parallel if parallel else _shapley_dense_serial
     kernel(worths, w[: n + 1] + w[1:], w[1:], local_size, partial)
     totals = partial.sum(axis=0)
     return totals[:n] - totals[n]
@@ -348,6 +299,7 @@ def shapley_values(worths, players=None):
     worths : array_like, shape (2**n,)
         ``worths[S]`` is the worth ``v(S)`` of the coalition with bitmask ``S``
         [money]; ``worths[0]`` must be 0.
+        A :class:`pandas.Series` (indexed by bitmask) gives a Series result.
     players : sequence of hashable, optional
         ``n`` distinct player labels (a list, tuple, range, array or Index, not a
         string or a set); when given, the result is a :class:`pandas.Series` indexed
@@ -356,7 +308,9 @@ def shapley_values(worths, players=None):
     Returns
     -------
     numpy.ndarray or pandas.Series, shape (n,)
-        ``phi_i`` [money]; sums to ``v(N)`` (efficiency).
+        ``phi_i`` [money]; sums to ``v(N)`` (efficiency). A Series named ``shapley``
+        when ``worths`` is a Series or ``players`` is given (indexed by ``players``,
+        else ``0 .. n-1``, index name ``member``), else an array.
 
     Raises
     ------
@@ -411,6 +365,8 @@ def shapley_values(worths, players=None):
     arr, n, peak = _dense_game(worths, 1)
     if players is not None:
         players = _validate.labels(players, "players", n)
+    elif isinstance(worths, pd.Series):
+        players = range(n)
     shift = min(max(_exponent(peak), _SHIFT_MIN), _SHIFT_MAX)
     phi = _scaled(_shapley_dense(arr, n, shift), shift, "Shapley values", "worths")
     return phi if players is None else member_series(phi, players, "shapley")
@@ -429,7 +385,8 @@ def _scaled(values: np.ndarray, shift: int, what: str, culprits: str) -> np.ndar
     if shift:
         with np.errstate(over="ignore"):
             np.ldexp(values, shift, out=values)
-    edges = values if values.size <= _SERIAL_MAX else np.array([values.min(), values.max()])
+    large = _limits.run_parallel(values.size, _limits.PARALLEL_MIN_WORTHS)
+    edges = np.array([values.min(), values.max()]) if large else values
     if not np.isfinite(edges).all():
         _validate.finite_result(edges, what, culprits)
     return values
@@ -624,7 +581,7 @@ def settlement_game_worths(net_load_kwh, price_buy_per_kwh, price_sell_per_kwh) 
 def _settlement_worths(rows: np.ndarray, half_spread: np.ndarray) -> np.ndarray:
     """Memory check, then :func:`_settlement_worths_kernel` (validated, scaled inputs)."""
     n = rows.shape[0]
-    if n > 40:
+    if n > _limits.MAX_DENSE_PLAYERS:
         raise DenseGameTooLargeError(
             f"net_load_kwh: {n} members give 2**{n} coalitions, too many to enumerate; "
             "use lectoolkit.settlement_game_shapley_sampled"
@@ -635,7 +592,12 @@ def _settlement_worths(rows: np.ndarray, half_spread: np.ndarray) -> np.ndarray:
     return _settlement_worths_kernel(rows, half_spread, min(n - 2, 6))
 
 
-def settlement_game_shapley(net_load_kwh, price_buy_per_kwh, price_sell_per_kwh) -> pd.Series:
+def _any_pandas(*values) -> bool:
+    """Whether any argument is a pandas object (then the result is pandas too)."""
+    return any(isinstance(value, (pd.Series, pd.DataFrame)) for value in values)
+
+
+def settlement_game_shapley(net_load_kwh, price_buy_per_kwh, price_sell_per_kwh):
     """Exact Shapley value of the community savings game.
 
     Parameters
@@ -650,9 +612,11 @@ def settlement_game_shapley(net_load_kwh, price_buy_per_kwh, price_sell_per_kwh)
 
     Returns
     -------
-    pandas.Series, shape (n_members,)
-        Each member's fair share of the community's savings [money], indexed by member
-        (DataFrame columns, else ``0 .. n-1``); sums to ``v(N)``.
+    numpy.ndarray or pandas.Series, shape (n_members,)
+        Each member's fair share of the community's savings [money]; sums to ``v(N)``.
+        A Series named ``shapley`` indexed by member (DataFrame columns, else
+        ``0 .. n-1``; index name ``member``) when an argument is a pandas object,
+        else an array.
 
     Raises
     ------
@@ -676,6 +640,8 @@ def settlement_game_shapley(net_load_kwh, price_buy_per_kwh, price_sell_per_kwh)
     n = rows.shape[0]
     phi = _shapley_dense(_settlement_worths(rows, half_spread), n)
     phi = _scaled(phi, shift, "Shapley values", _SETTLEMENT_ARGS)
+    if not _any_pandas(net_load_kwh, price_buy_per_kwh, price_sell_per_kwh):
+        return phi
     return member_series(phi, range(n) if members is None else members, "shapley")
 
 
@@ -706,6 +672,30 @@ def _draw_permutations(gen: np.random.Generator, count: int, n: int) -> np.ndarr
     return gen.permuted(np.tile(np.arange(n, dtype=np.int64), (count, 1)), axis=1)
 
 
+@dataclass(frozen=True, eq=False)
+class ShapleyEstimate:
+    """A Shapley value estimated by sampling permutations, with its standard errors.
+
+    Attributes
+    ----------
+    shapley : pandas.Series
+        Estimate of each member's Shapley value [money], indexed by member (index
+        name ``member``), named ``shapley``.
+    std_error : pandas.Series
+        Standard error of each estimate [money], same index, named ``std_error``.
+    n_permutations : int
+        Permutations drawn (antithetic pairs count twice).
+    """
+
+    shapley: pd.Series
+    std_error: pd.Series
+    n_permutations: int
+
+    def to_frame(self) -> pd.DataFrame:
+        """Estimates and standard errors as the columns of one table [money]."""
+        return pd.concat([self.shapley, self.std_error], axis=1)
+
+
 class _Moments:
     """Running mean and sum of squared deviations per player (Chan et al. merge)."""
 
@@ -717,7 +707,7 @@ class _Moments:
     def add(self, samples: np.ndarray) -> None:
         k = samples.shape[0]
         total = self.count + k
-        with np.errstate(over="ignore", invalid="ignore"):  # inf is refused in frame()
+        with np.errstate(over="ignore", invalid="ignore"):  # inf is refused in estimate()
             mean = samples.mean(axis=0)
             m2 = ((samples - mean) ** 2).sum(axis=0)
             delta = mean - self.mean
@@ -725,15 +715,18 @@ class _Moments:
             self.m2 = self.m2 + m2 + delta**2 * (self.count * k / total)
         self.count = total
 
-    def frame(self, index, n_permutations: int, shift: int, culprits: str) -> pd.DataFrame:
+    def estimate(self, index, n_permutations: int, shift: int, culprits: str
+                 ) -> ShapleyEstimate:
         """Estimates and standard errors of samples that were divided by ``2**shift``."""
         std_error = np.sqrt(self.m2 / (self.count - 1) / self.count)
         what = "Shapley estimates or their standard errors"
-        out = pd.DataFrame({"shapley": _scaled(self.mean, shift, what, culprits),
-                            "std_error": _scaled(std_error, shift, what, culprits)},
-                           index=index)
-        out.attrs["n_permutations"] = n_permutations
-        return out
+        return ShapleyEstimate(
+            shapley=pd.Series(_scaled(self.mean, shift, what, culprits), index=index,
+                              name="shapley"),
+            std_error=pd.Series(_scaled(std_error, shift, what, culprits), index=index,
+                                name="std_error"),
+            n_permutations=n_permutations,
+        )
 
 
 def _worths_of(worth_fn, members: np.ndarray, shift: int) -> np.ndarray:
@@ -764,7 +757,7 @@ def _prefix_marginals(worth_fn, perms: np.ndarray, empty_worth: float, shift: in
 
 
 def shapley_sampled(worth_fn, n_players: int, n_permutations: int, rng=None,
-                    antithetic: bool = True) -> pd.DataFrame:
+                    antithetic: bool = True) -> ShapleyEstimate:
     """Shapley value estimated from random permutations, with standard errors.
 
     Parameters
@@ -788,11 +781,11 @@ def shapley_sampled(worth_fn, n_players: int, n_permutations: int, rng=None,
 
     Returns
     -------
-    pandas.DataFrame, shape (n_players, 2)
-        Columns ``shapley`` (estimate [money]) and ``std_error`` (standard error of the
-        estimate [money]), indexed by player ``0 .. n-1`` (index name ``member``);
-        ``attrs["n_permutations"]`` records ``n_permutations``. The estimates sum to
-        ``v(N) - v(∅)`` exactly (each permutation does).
+    ShapleyEstimate
+        ``shapley`` (estimate [money]) and ``std_error`` (standard error of the
+        estimate [money]), Series indexed by player ``0 .. n-1`` (index name
+        ``member``), and ``n_permutations``. The estimates sum to ``v(N) - v(∅)``
+        exactly (each permutation does).
 
     Raises
     ------
@@ -833,7 +826,7 @@ def shapley_sampled(worth_fn, n_players: int, n_permutations: int, rng=None,
 
     >>> weights = np.array([1.0, 2.0, 3.0])
     >>> est = shapley_sampled(lambda m: m @ weights, 3, 10, rng=0)
-    >>> est["shapley"].round(6).tolist(), est["std_error"].round(6).tolist()
+    >>> est.shapley.round(6).tolist(), est.std_error.round(6).tolist()
     ([1.0, 2.0, 3.0], [0.0, 0.0, 0.0])
     """
     if not callable(worth_fn):
@@ -858,7 +851,7 @@ def shapley_sampled(worth_fn, n_players: int, n_permutations: int, rng=None,
             values = 0.5 * (values + _prefix_marginals(worth_fn, perms[:, ::-1], empty, shift))
         moments.add(values)
         done += count
-    return moments.frame(pd.RangeIndex(n, name="member"), n_permutations, shift, "worth_fn")
+    return moments.estimate(pd.RangeIndex(n, name="member"), n_permutations, shift, "worth_fn")
 
 
 @numba.njit(cache=True, parallel=True, fastmath=_FASTMATH)
@@ -912,7 +905,7 @@ def _sampled_settlement_kernel(rows, half_spread, perms, antithetic):
 
 def settlement_game_shapley_sampled(net_load_kwh, price_buy_per_kwh, price_sell_per_kwh,
                                     n_permutations: int, rng=None,
-                                    antithetic: bool = True) -> pd.DataFrame:
+                                    antithetic: bool = True) -> ShapleyEstimate:
     """Sampled Shapley value of the community savings game, for many members.
 
     Parameters
@@ -934,9 +927,9 @@ def settlement_game_shapley_sampled(net_load_kwh, price_buy_per_kwh, price_sell_
 
     Returns
     -------
-    pandas.DataFrame, shape (n_members, 2)
-        Columns ``shapley`` [money] and ``std_error`` [money], indexed by member
-        (DataFrame columns, else ``0 .. n-1``).
+    ShapleyEstimate
+        ``shapley`` [money] and ``std_error`` [money], Series indexed by member
+        (DataFrame columns, else ``0 .. n-1``; index name ``member``).
 
     Raises
     ------
@@ -960,7 +953,7 @@ def settlement_game_shapley_sampled(net_load_kwh, price_buy_per_kwh, price_sell_
     Two members: every order gives each the same contribution, so the error is 0.
 
     >>> net = pd.DataFrame({"home": [2.0, 1.0], "pv": [-1.0, -2.0]})
-    >>> settlement_game_shapley_sampled(net, 0.30, 0.10, 4, rng=1).round(4)
+    >>> settlement_game_shapley_sampled(net, 0.30, 0.10, 4, rng=1).to_frame().round(4)
             shapley  std_error
     member
     home        0.2        0.0
@@ -982,4 +975,81 @@ def settlement_game_shapley_sampled(net_load_kwh, price_buy_per_kwh, price_sell_
         done += count
     index = pd.RangeIndex(n, name="member") if members is None else pd.Index(
         members, name="member")
-    return moments.frame(index, n_permutations, shift, _SETTLEMENT_ARGS)
+    return moments.estimate(index, n_permutations, shift, _SETTLEMENT_ARGS)
+
+
+def sampling_error_table(net_load_kwh, price_buy_per_kwh, price_sell_per_kwh, permutations, *,
+                         n_seeds: int = 20, rng=None) -> pd.DataFrame:
+    """Error of the sampled Shapley value against the exact one, per permutation count.
+
+    For each count ``m`` of ``permutations``, :func:`settlement_game_shapley_sampled`
+    is run ``n_seeds`` times on independent draws and compared with
+    :func:`settlement_game_shapley` of the same game (so the game must be small enough
+    to enumerate).
+
+    Parameters
+    ----------
+    net_load_kwh : array_like or pandas.DataFrame, shape (n_steps, n_members)
+        Net load per step and member [kWh], as in :func:`settlement_game_worths`.
+    price_buy_per_kwh, price_sell_per_kwh : float or array_like or pandas.Series
+        Grid purchase and sale prices [money/kWh], scalar or per step.
+    permutations : sequence of int
+        Permutation counts ``m`` to study, each even and ``>= 4`` (antithetic pairs,
+        at least two samples).
+    n_seeds : int, default 20
+        Independent estimates per count, ``>= 1``.
+    rng : numpy.random.Generator or int, optional
+        Generator or non-negative seed of all the draws; fresh entropy when omitted.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per count (index ``n_permutations``), columns ``rmse`` (root mean
+        square error over members and seeds [money]), ``mean_std_error`` (mean reported
+        standard error [money]), ``coverage_2se`` (share of estimates within 2 standard
+        errors of the exact value) and ``max_abs_z`` (largest error in standard errors;
+        errors with a zero standard error are not counted).
+
+    Raises
+    ------
+    TypeError, ValueError, DenseGameTooLargeError
+        As :func:`settlement_game_shapley` and :func:`settlement_game_shapley_sampled`;
+        ``permutations`` not a non-empty sequence of integers; ``n_seeds`` below 1.
+
+    Examples
+    --------
+    >>> from lectoolkit.profiles import synthetic_net_load
+    >>> table = sampling_error_table(synthetic_net_load(6, 96, rng=0), 0.30, 0.05,
+    ...                              [10, 1000], n_seeds=4, rng=1)
+    >>> bool(table.loc[1000, "rmse"] < table.loc[10, "rmse"])
+    True
+    """
+    if isinstance(permutations, (str, bytes)) or not np.iterable(permutations):
+        raise TypeError(f"permutations: expected a sequence of permutation counts, got "
+                        f"{_validate.describe(permutations)}")
+    counts = [_validate.integer(m, "permutations", minimum=4) for m in permutations]
+    if not counts:
+        raise ValueError("permutations: expected at least one permutation count, got none")
+    odd = [m for m in counts if m % 2]
+    if odd:
+        raise ValueError(f"permutations: expected even counts (antithetic pairs), got {odd[0]}")
+    seeds = _validate.integer(n_seeds, "n_seeds", minimum=1)
+    gen = _validate.seeded_rng(rng)
+    exact = np.asarray(settlement_game_shapley(net_load_kwh, price_buy_per_kwh,
+                                               price_sell_per_kwh), dtype=float)
+    records = []
+    for m in counts:
+        runs = [settlement_game_shapley_sampled(net_load_kwh, price_buy_per_kwh,
+                                                price_sell_per_kwh, m, rng=gen)
+                for _ in range(seeds)]
+        errors = np.array([run.shapley.to_numpy() for run in runs]) - exact
+        std_errors = np.array([run.std_error.to_numpy() for run in runs])
+        z = np.abs(errors)[std_errors > 0] / std_errors[std_errors > 0]
+        records.append({
+            "n_permutations": m,
+            "rmse": float(np.sqrt(np.mean(errors**2))),
+            "mean_std_error": float(std_errors.mean()),
+            "coverage_2se": float(np.mean(np.abs(errors) <= 2 * std_errors)),
+            "max_abs_z": float(z.max(initial=0.0)),
+        })
+    return pd.DataFrame.from_records(records, index="n_permutations")

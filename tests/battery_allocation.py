@@ -42,12 +42,12 @@ def share_bads():
 
 
 PROSUMER_GOOD = {
-    "consumption_kwh": CONSUMPTION, "production_kwh": PRODUCTION,
+    "load_kwh": CONSUMPTION, "pv_kwh": PRODUCTION,
     "price_buy_per_kwh": 0.12, "price_sell_per_kwh": 0.15, "share_sold": 0.5,
 }
 PROSUMER_BAD = {
-    "consumption_kwh": paired_bads(CONSUMPTION),
-    "production_kwh": paired_bads(PRODUCTION),
+    "load_kwh": paired_bads(CONSUMPTION),
+    "pv_kwh": paired_bads(PRODUCTION),
     "price_buy_per_kwh": price_bads(),
     "price_sell_per_kwh": price_bads(),
     "share_sold": share_bads(),
@@ -94,9 +94,9 @@ SPECS = [
          bad=PROSUMER_BAD | {"price_sell_per_kwh": price_bads(overflow=False)}),
     Spec(
         "demand_permutation_allocation",
-        good={"demand_kwh": [6.0, 12.0, 15.0, 15.0], "available_kwh": 78.0},
+        good={"load_kwh": [6.0, 12.0, 15.0, 15.0], "available_kwh": 78.0},
         bad={
-            "demand_kwh": free_vector_bads([6.0, 12.0, 15.0, 15.0], extra=[
+            "load_kwh": free_vector_bads([6.0, 12.0, 15.0, 15.0], extra=[
                 Bad(np.ones(26), ValueError, "too_many_members"),
             ]),
             "available_kwh": number_bads(negative=True),
@@ -104,14 +104,44 @@ SPECS = [
     ),
     Spec(
         "surplus_deficit_allocation",
-        good={"supply_kwh": SUPPLY, "demand_kwh": DEMAND},
+        good={"pv_kwh": SUPPLY, "load_kwh": DEMAND},
         bad={
-            "supply_kwh": paired_bads(SUPPLY, extra=[
+            "pv_kwh": paired_bads(SUPPLY, extra=[
                 Bad(np.ones(26), ValueError, "too_many_members"),
             ]),
-            "demand_kwh": paired_bads(DEMAND, extra=[
+            "load_kwh": paired_bads(DEMAND, extra=[
                 Bad(np.ones(26), ValueError, "too_many_members"),
             ]),
+        },
+    ),
+]
+
+COMPARE_BAD = PROSUMER_BAD | {
+    # 1e308 [money/kWh] makes Cg < delta Cr (refused) or overflows the worths
+    "price_buy_per_kwh": number_bads(negative=True, extra=[
+        Bad(0.05, ValueError, "below_share_times_sell_price"),
+        Bad(1e308, ValueError, "overflow")]),
+    "price_sell_per_kwh": number_bads(negative=True, extra=[
+        Bad(1.0, ValueError, "above_buy_price_over_share")]),
+    "tol_money": number_bads(negative=True),
+    "solver": [Bad("nope", ValueError, "unknown"), Bad(3, TypeError, "int"),
+               Bad(None, TypeError, "none")],
+}
+
+SPECS += [
+    Spec("compare_allocations", good=PROSUMER_GOOD | {"tol_money": 1e-7, "solver": "auto"},
+         bad=COMPARE_BAD),
+    Spec(
+        "deficit_allocations",
+        good={"pv_kwh": SUPPLY, "load_kwh": DEMAND, "volume_share": 0.5},
+        bad={
+            "pv_kwh": paired_bads(SUPPLY, extra=[
+                Bad(np.ones(26), ValueError, "too_many_members"),
+            ]),
+            "load_kwh": paired_bads(DEMAND, extra=[
+                Bad(np.ones(26), ValueError, "too_many_members"),
+            ]),
+            "volume_share": share_bads(),
         },
     ),
 ]

@@ -48,19 +48,19 @@ SPECS = [
     ),
     Spec(
         "demand_worths",
-        good={"demand_kwh": [6.0, 12.0], "available_kwh": 15.0},
+        good={"load_kwh": [6.0, 12.0], "available_kwh": 15.0},
         bad={
-            "demand_kwh": free_vector_bads([6.0, 12.0], extra=[TOO_MANY]),
+            "load_kwh": free_vector_bads([6.0, 12.0], extra=[TOO_MANY]),
             "available_kwh": number_bads(negative=True),
         },
     ),
     Spec(
         "savings_worths",
-        good={"consumption_kwh": CONSUMPTION, "production_kwh": PRODUCTION,
+        good={"load_kwh": CONSUMPTION, "pv_kwh": PRODUCTION,
               "price_buy_per_kwh": 0.12, "price_sell_per_kwh": 0.15, "share_sold": 0.5},
         bad={
-            "consumption_kwh": paired_bads(CONSUMPTION, extra=[TOO_MANY]),
-            "production_kwh": paired_bads(PRODUCTION, extra=[TOO_MANY]),
+            "load_kwh": paired_bads(CONSUMPTION, extra=[TOO_MANY]),
+            "pv_kwh": paired_bads(PRODUCTION, extra=[TOO_MANY]),
             "price_buy_per_kwh": price_bads(),
             "price_sell_per_kwh": price_bads(),
             "share_sold": share_bads(),
@@ -68,25 +68,26 @@ SPECS = [
     ),
     Spec(
         "nrgx_coalition_worths",
-        good={"export_kwh": [1.0, 2.0], "total_export_kwh": 3.0, "total_consumption_kwh": 3.0,
-              "max_price_per_kwh": 1.0, "a_kwh2": 1e6, "n": 2.0},
+        good={"export_kwh": [1.0, 2.0], "community_export_kwh": 3.0,
+              "community_import_kwh": 3.0, "max_price_per_kwh": 1.0, "a_kwh2": 1e6,
+              "exponent": 2.0},
         bad={
             "export_kwh": free_vector_bads([1.0, 2.0], extra=[
                 TOO_MANY,
                 Bad([1e200, 1e200], ValueError, "payment_overflow"),
                 Bad([1e308, 1e308], ValueError, "export_overflow"),
             ]),
-            "total_export_kwh": number_bads(negative=True, extra=[
+            "community_export_kwh": number_bads(negative=True, extra=[
                 Bad(np.array([3.0, 3.0]), TypeError, "array"),
             ]),
-            "total_consumption_kwh": number_bads(negative=True, extra=[
+            "community_import_kwh": number_bads(negative=True, extra=[
                 Bad(np.array([3.0, 3.0]), TypeError, "array"),
             ]),
             "max_price_per_kwh": number_bads(negative=True, extra=[
                 Bad(1e308, ValueError, "overflow"),
             ]),
             "a_kwh2": number_bads(negative=True, zero=True),
-            "n": number_bads(negative=True, zero=True, extra=[
+            "exponent": number_bads(negative=True, zero=True, extra=[
                 Bad(1e6, ValueError, "overflow"),
             ]),
         },

@@ -110,7 +110,7 @@ def _lem_spec(rule: str, **good) -> Spec:
         "pruned": [Bad(1, TypeError, "int"), Bad(None, TypeError, "none"),
                    Bad("yes", TypeError, "str")],
         "divider": number_bads(negative=True, extra=[Bad(1.5, ValueError, "above_one")]),
-        "compensation": number_bads(negative=True, extra=[Bad(1.5, ValueError, "above_one")]),
+        "compensation_share": number_bads(negative=True, extra=[Bad(1.5, ValueError, "above_one")]),
         "divisor": _divisor_bads(),
         "steps": STEPS_BADS,
     }
@@ -118,7 +118,8 @@ def _lem_spec(rule: str, **good) -> Spec:
         bad["offers"] = OFFER_BADS + [Bad(_with(
             price_per_kwh=[1.7e308, 1.7e308, 1.6e308, 1.6e308, 0.19, 0.06, 0.04]),
             ValueError, "prices_overflow")]
-        bad["compensation"] = bad["compensation"] + [Bad(0.3, ValueError, "not_for_mmr")]
+        bad["compensation_share"] = [*bad["compensation_share"],
+                                     Bad(0.3, ValueError, "not_for_mmr")]
         bad["divider"] = bad["divider"] + [Bad(0.3, ValueError, "with_divisor")]
     if rule == "sdr":
         bad["offers"] = OFFER_BADS + [Bad(_with(
@@ -127,10 +128,11 @@ def _lem_spec(rule: str, **good) -> Spec:
         bad["divider"] = bad["divider"] + [Bad(0.3, ValueError, "not_for_sdr")]
         bad["divisor"] = bad["divisor"] + [Bad(2.0, ValueError, "not_for_sdr")]
     if rule == "crossing_value":
-        bad["compensation"] = bad["compensation"] + [Bad(0.3, ValueError, "not_for_crossing")]
+        bad["compensation_share"] = [*bad["compensation_share"],
+                                     Bad(0.3, ValueError, "not_for_crossing")]
         bad["divider"] = bad["divider"] + [Bad(0.3, ValueError, "not_for_crossing")]
         bad["divisor"] = bad["divisor"] + [Bad(2.0, ValueError, "not_for_crossing")]
-    options = {"pruned": True, "divider": 0.5, "compensation": 0.0, "divisor": None}
+    options = {"pruned": True, "divider": 0.5, "compensation_share": 0.0, "divisor": None}
     return Spec("lem_prices", id=rule,
                 good={"offers": factory(_offers), "rule": rule, "steps": [0, 1, 2],
                       **options, **good},
@@ -141,8 +143,8 @@ SPECS = [
     Spec(
         "build_offers",
         good={"load_kwh": LOAD, "pv_kwh": PV, "price_buy_per_kwh": BUY,
-              "price_sell_per_kwh": 0.05, "market_buy_per_kwh": MARKET_BUY,
-              "market_sell_per_kwh": 0.04},
+              "price_sell_per_kwh": 0.05, "price_market_buy_per_kwh": MARKET_BUY,
+              "price_market_sell_per_kwh": 0.04},
         positional=("load_kwh", "pv_kwh"),
         bad={
             "load_kwh": matrix_bads(LOAD),
@@ -155,17 +157,17 @@ SPECS = [
             "price_buy_per_kwh": _tariff_bads(BUY, per_member=True) + [
                 Bad(pd.Series([0.2] * 4, index=range(4)), ValueError, "labels_match_nothing")],
             "price_sell_per_kwh": _tariff_bads(0.05, per_member=False),
-            "market_buy_per_kwh": _tariff_bads(MARKET_BUY, per_member=False) + [
+            "price_market_buy_per_kwh": _tariff_bads(MARKET_BUY, per_member=False) + [
                 Bad(MARKET_BUY[:5], ValueError, "too_short"),
                 Bad(MARKET_BUY.astype(str), TypeError, "str_dtype"),
                 Bad(MARKET_BUY > 0.2, TypeError, "bool_dtype"),
                 Bad(np.array([]), ValueError, "empty")],
-            "market_sell_per_kwh": _tariff_bads(0.04, per_member=False),
+            "price_market_sell_per_kwh": _tariff_bads(0.04, per_member=False),
         },
     ),
     _lem_spec("crossing_value"),
     _lem_spec("mmr", pruned=False, divisor=2.0),
-    _lem_spec("sdr", compensation=0.5),
+    _lem_spec("sdr", compensation_share=0.5),
     Spec("accepted_offers", good={"offers": factory(_offers)}, positional=("offers",),
          bad={"offers": OFFER_BADS}),
     Spec("merit_order", good={"offers": factory(_offers)}, positional=("offers",),

@@ -17,6 +17,10 @@ HUGE_BILLS = settle(np.array([[1e307, 0.0], [0.0, 1e307]]), np.zeros((2, 2)), "c
 # 1e308 kWh in each of two steps at 0.001/kWh: the bill fits, the energy total does not
 HUGE_ENERGY = settle(np.array([[1e308], [1e308]]), np.zeros((2, 1)), "conventional",
                      price_buy_per_kwh=1e-3, price_sell_per_kwh=0.0)
+# two members of two steps (same members as RESULTS, another horizon)
+TWO_STEPS = settle(np.ones((2, 2)), np.zeros((2, 2)), "conventional", **PRICES)
+STAMPED = settle(pd.DataFrame([[2.0, 0.0]], index=pd.date_range("2025-01-01", periods=1)),
+                 np.array([[0.0, 1.0]]), "conventional", **PRICES)
 BILLS = pd.DataFrame({"conventional": [20.0, -4.0], "mmr": [17.0, -7.0]},
                      index=pd.Index([0, 1], name="member"))
 
@@ -75,6 +79,16 @@ SPECS = [
              ]),
              "baseline": BASELINE_BADS,
          }),
+    Spec("daily_bills", good={"results": RESULTS, "timestep_h": 0.25}, positional=("results",),
+         bad={"results": _results_bads(extra=[
+             Bad({"conventional": RESULTS["conventional"], "long": TWO_STEPS}, ValueError,
+                 "horizons_differ"),
+             Bad({"huge": HUGE_BILLS}, ValueError, "daily_bill_overflows"),
+             Bad({"stamped": STAMPED}, ValueError, "time_stamps_with_timestep_h")]),
+              "timestep_h": [b for b in number_bads(negative=True, zero=True, extra=[
+                  Bad(0.7, ValueError, "not_dividing_a_day"),
+                  Bad(None, ValueError, "missing_without_time_stamps")])
+                  if b.error is not TypeError or b.value is not None]}),
     Spec("energy_ratios", good={"result": RESULTS["mmr"]}, positional=("result",),
          bad={"result": [
              Bad(None, TypeError, "none"), Bad(BILLS, TypeError, "dataframe"),

@@ -1,4 +1,4 @@
-"""Bad-input battery entries for lectoolkit.nrgx (see tests/battery.py)."""
+"""Bad-input battery entries for lectoolkit.nrgx and nrgx_coalitions (see tests/battery.py)."""
 
 from pathlib import Path
 
@@ -108,22 +108,23 @@ def _flag_bads() -> list[Bad]:
             Bad(NAN, TypeError, "nan")]
 
 
-SETTLE_GOOD = {"frame": factory(lambda: N3.copy()), "max_price": 12.09, "min_price": 9.84, "a": 1e6,
-               "n": 1.0, "prices_in_cents": True, "seed_swapped_prices": False}
+SETTLE_GOOD = {"frame": factory(lambda: N3.copy()), "max_price_per_kwh": 0.1209,
+               "min_price_per_kwh": 0.0984, "a_kwh2": 1e6, "exponent": 1.0,
+               "seed_swapped_prices": False}
 
 SPECS = [
     Spec(
         "payment",
-        good={"export_kwh": EXPORT, "total_export_kwh": TOTAL_EXPORT,
-              "total_consumption_kwh": TOTAL_CONSUMPTION, "max_price_per_kwh": 0.12,
-              "a_kwh2": 1e6, "n": 1.5},
+        good={"export_kwh": EXPORT, "community_export_kwh": TOTAL_EXPORT,
+              "community_import_kwh": TOTAL_CONSUMPTION, "max_price_per_kwh": 0.12,
+              "a_kwh2": 1e6, "exponent": 1.5},
         bad={
             "export_kwh": _market_bads(EXPORT, huge=1e250),
-            "total_export_kwh": _market_bads(TOTAL_EXPORT),
-            "total_consumption_kwh": _market_bads(TOTAL_CONSUMPTION),
+            "community_export_kwh": _market_bads(TOTAL_EXPORT),
+            "community_import_kwh": _market_bads(TOTAL_CONSUMPTION),
             "max_price_per_kwh": _price_bads(1e308),
             "a_kwh2": number_bads(negative=True, zero=True),
-            "n": number_bads(negative=True, zero=True, extra=[
+            "exponent": number_bads(negative=True, zero=True, extra=[
                 Bad(400.0, ResultRangeError, "overflowing_power")]),
         },
     ),
@@ -131,40 +132,41 @@ SPECS = [
         "payment",
         id="series",
         good={"export_kwh": _series(EXPORT, ["a", "b"]),
-              "total_export_kwh": _series(TOTAL_EXPORT, ["b", "a"]),
-              "total_consumption_kwh": 40.0, "max_price_per_kwh": 0.12, "a_kwh2": 1e6},
+              "community_export_kwh": _series(TOTAL_EXPORT, ["b", "a"]),
+              "community_import_kwh": 40.0, "max_price_per_kwh": 0.12, "a_kwh2": 1e6},
         bad={
             "export_kwh": [Bad(_series(EXPORT, ["a", "a"]), ValueError, "duplicated_labels")],
-            "total_export_kwh": _series_pairing_bads(_series(TOTAL_EXPORT, ["b", "a"])),
+            "community_export_kwh": _series_pairing_bads(_series(TOTAL_EXPORT, ["b", "a"])),
         },
-        unbroken={"total_consumption_kwh": "covered by the plain entry",
+        unbroken={"community_import_kwh": "covered by the plain entry",
                   "max_price_per_kwh": "covered by the plain entry",
-                  "a_kwh2": "covered by the plain entry", "n": "covered by the plain entry"},
+                  "a_kwh2": "covered by the plain entry",
+                  "exponent": "covered by the plain entry"},
     ),
     Spec(
         "charge",
-        good={"consumption_kwh": EXPORT, "total_export_kwh": TOTAL_EXPORT,
-              "total_consumption_kwh": TOTAL_CONSUMPTION, "min_price_per_kwh": 0.1},
+        good={"import_kwh": EXPORT, "community_export_kwh": TOTAL_EXPORT,
+              "community_import_kwh": TOTAL_CONSUMPTION, "min_price_per_kwh": 0.1},
         bad={
-            "consumption_kwh": _market_bads(EXPORT),  # y r share <= y r: no overflow at r = 0.1
-            "total_export_kwh": _market_bads(TOTAL_EXPORT),
-            "total_consumption_kwh": _market_bads(TOTAL_CONSUMPTION),
+            "import_kwh": _market_bads(EXPORT),  # y r share <= y r: no overflow at r = 0.1
+            "community_export_kwh": _market_bads(TOTAL_EXPORT),
+            "community_import_kwh": _market_bads(TOTAL_CONSUMPTION),
             "min_price_per_kwh": _price_bads(1e308),
         },
     ),
     Spec(
         "charge",
         id="series",
-        good={"consumption_kwh": _series(EXPORT, ["a", "b"]), "total_export_kwh": 30.0,
-              "total_consumption_kwh": _series(TOTAL_CONSUMPTION, ["b", "a"]),
+        good={"import_kwh": _series(EXPORT, ["a", "b"]), "community_export_kwh": 30.0,
+              "community_import_kwh": _series(TOTAL_CONSUMPTION, ["b", "a"]),
               "min_price_per_kwh": 0.1},
         bad={
-            "consumption_kwh": [Bad(_series(EXPORT, ["a", "a"]), ValueError,
+            "import_kwh": [Bad(_series(EXPORT, ["a", "a"]), ValueError,
                                     "duplicated_labels")],
-            "total_consumption_kwh": _series_pairing_bads(
+            "community_import_kwh": _series_pairing_bads(
                 _series(TOTAL_CONSUMPTION, ["b", "a"])),
         },
-        unbroken={"total_export_kwh": "covered by the plain entry",
+        unbroken={"community_export_kwh": "covered by the plain entry",
                   "min_price_per_kwh": "covered by the plain entry"},
     ),
     Spec(
@@ -172,44 +174,40 @@ SPECS = [
         good=SETTLE_GOOD,
         bad={
             "frame": _frame_bads(),
-            "max_price": number_bads(negative=True, extra=[
-                Bad(5.0, ValueError, "below_min_price"),
+            "max_price_per_kwh": number_bads(negative=True, extra=[
+                Bad(0.05, ValueError, "below_min_price"),
                 Bad(1e308, ResultRangeError, "overflowing_payments")]),
-            "min_price": number_bads(negative=True, extra=[
-                Bad(20.0, ValueError, "above_max_price")]),
-            "a": number_bads(negative=True, zero=True),
-            "n": number_bads(negative=True, zero=True, extra=[
+            "min_price_per_kwh": number_bads(negative=True, extra=[
+                Bad(0.2, ValueError, "above_max_price")]),
+            "a_kwh2": number_bads(negative=True, zero=True),
+            "exponent": number_bads(negative=True, zero=True, extra=[
                 Bad(200.0, ResultRangeError, "overflowing_power")]),
-            "prices_in_cents": _flag_bads(),
             "seed_swapped_prices": _flag_bads(),
         },
     ),
     Spec(
         "settle_nrgx",
         id="swapped",
-        good={**SETTLE_GOOD, "seed_swapped_prices": True, "prices_in_cents": False,
-              "max_price": 0.1209, "min_price": 0.0984},
+        good={**SETTLE_GOOD, "seed_swapped_prices": True},
         bad={
-            "min_price": [Bad(1e308, ValueError, "above_max_price"),
-                          Bad(0.2, ValueError, "above_max_price_in_money")],
-            "max_price": [Bad(1e308, ResultRangeError, "overflowing_charges")],
+            "min_price_per_kwh": [Bad(1e308, ValueError, "above_max_price")],
+            "max_price_per_kwh": [Bad(1e308, ResultRangeError, "overflowing_charges")],
         },
         unbroken={k: "covered by the plain entry"
-                  for k in ("frame", "a", "n", "prices_in_cents", "seed_swapped_prices")},
+                  for k in ("frame", "a_kwh2", "exponent", "seed_swapped_prices")},
     ),
     Spec(
         "settle_nrgx_coalitions",
-        good={"frame": factory(lambda: N3.copy()), "max_price": 12.09, "a": 1e6, "n": 1.1,
-              "prices_in_cents": True, "max_exact_players": 20, "n_permutations": 2000,
-              "rng": 0},
+        good={"frame": factory(lambda: N3.copy()), "max_price_per_kwh": 0.1209,
+              "a_kwh2": 1e6, "exponent": 1.1, "max_exact_players": 20,
+              "n_permutations": 2000, "rng": 0},
         bad={
             "frame": _frame_bads(),
-            "max_price": number_bads(negative=True, extra=[
+            "max_price_per_kwh": number_bads(negative=True, extra=[
                 Bad(1e308, ResultRangeError, "overflowing_payments")]),
-            "a": number_bads(negative=True, zero=True),
-            "n": number_bads(negative=True, zero=True, extra=[
+            "a_kwh2": number_bads(negative=True, zero=True),
+            "exponent": number_bads(negative=True, zero=True, extra=[
                 Bad(200.0, ResultRangeError, "overflowing_power")]),
-            "prices_in_cents": _flag_bads(),
             "max_exact_players": integer_bads(minimum=1, extra=[
                 Bad(26, ValueError, "dense_game_too_large")]),
             "n_permutations": integer_bads(minimum=2, extra=[

@@ -18,7 +18,7 @@ from lectoolkit.nrgx import settle_nrgx
 
 N3 = read_prosumer_monthly(
     Path(__file__).resolve().parents[1] / "data" / "prosumer_N3_model_20210129_1416.csv")
-SETTLED = settle_nrgx(N3, 12.09, 9.84, a=1e6)
+SETTLED = settle_nrgx(N3, 0.1209, 0.0984, a_kwh2=1e6)
 _FOLDER = Path(tempfile.mkdtemp(prefix="battery_plotting_"))
 _A_FILE = _FOLDER / "a_file.txt"
 _A_FILE.write_text("not a folder\n")
@@ -101,7 +101,7 @@ SPECS = [
     Spec(
         "save_metrics",
         good={"metrics": {"a": 1.5, "b": [1, 2], "c": {"d": np.int64(2)}}, "stem": "00_demo",
-              "out_dir": _FOLDER / "metrics"},
+              "out_dir": _FOLDER / "metrics", "significant_digits": 13},
         positional=("metrics", "stem", "out_dir"),
         bad={
             "metrics": [
@@ -121,6 +121,25 @@ SPECS = [
                 Bad(stem, ValueError, label) for stem, label in [
                     ("a/b", "path_separator"), ("..", "parent_folder"),
                     ("00 demo", "space"), ("00_Demo", "upper_case"), ("x.json", "extension")]],
+            "out_dir": _out_dir_bads(),
+            "significant_digits": [
+                Bad(0, ValueError, "zero"), Bad(18, ValueError, "above_17"),
+                Bad(2.5, ValueError, "fraction"), Bad(True, TypeError, "bool"),
+                Bad("12", TypeError, "str")],
+        },
+    ),
+    Spec(
+        "save_timings",
+        good={"timings": {"exact_seconds": {"10": 0.0123456}, "n": 3}, "stem": "00_demo",
+              "out_dir": _FOLDER / "timings"},
+        positional=("timings", "stem", "out_dir"),
+        bad={
+            "timings": [
+                Bad(None, TypeError, "none"), Bad([1.0], TypeError, "list"),
+                Bad({"a": NAN}, ValueError, "nan"), Bad({"a": object()}, TypeError, "not_json"),
+                Bad({"note": "x"}, ValueError, "reserved_note"),
+                Bad({"machine": 1}, ValueError, "reserved_machine")],
+            "stem": _name_bads() + [Bad("a/b", ValueError, "path_separator")],
             "out_dir": _out_dir_bads(),
         },
     ),
@@ -143,7 +162,7 @@ SPECS = [
     Spec(
         "plot_nrgx_scatter",
         good={"settled": factory(lambda: SETTLED.copy()), "ax": factory(_one_axes),
-              "cmap": "Spectral", "title": "N3"},
+              "cmap": "Spectral", "title": "N3", "unit": "$"},
         positional=("settled",),
         bad={
             "settled": _frame_bads(SETTLED, ["nrg_cash", "consumption", "net_energy"],
@@ -154,6 +173,134 @@ SPECS = [
             "cmap": [Bad("nope", ValueError, "unknown"), Bad(3, TypeError, "int"),
                      Bad(None, TypeError, "none"), Bad(["Reds"], TypeError, "list")],
             "title": [Bad(3, TypeError, "int"), Bad(["a"], TypeError, "list")],
+            "unit": [Bad(3, TypeError, "int"), Bad("", ValueError, "empty")],
+        },
+    ),
+]
+
+
+_MEMBERS = pd.Index(["P1", "P2", "P3"], name="member")
+ALLOCATIONS = pd.DataFrame({"Shapley": [1.0, 2.0, 1.5], "nucleolus": [0.5, 3.0, 1.0]},
+                           index=_MEMBERS)
+ESTIMATE = pd.Series([1.0, 2.0, 1.5], index=_MEMBERS, name="shapley")
+STD_ERROR = pd.Series([0.1, 0.2, 0.1], index=_MEMBERS, name="std_error")
+SWEEP = pd.DataFrame({
+    "mechanism": ["a", "b", "c"] * 2, "prosumer_share": [0.3] * 3 + [0.7] * 3,
+    "savings_share": [0.1, 0.1, 0.2, 0.15, 0.15, 0.3]})
+PER_MEMBER = pd.DataFrame(
+    {"shapley": [1.0, 2.0, 3.0], "standalone": [1.0, 1.5, 2.5]},
+    index=pd.MultiIndex.from_tuples([("2020-01", 1), ("2020-01", 2), ("2020-02", 1)],
+                                    names=["step", "member"]))
+
+
+def _with(frame, row, column, value):
+    frame = frame.copy()
+    frame[column] = frame[column].astype(object if isinstance(value, str) else float)
+    frame.iloc[row, frame.columns.get_loc(column)] = value
+    return frame
+
+
+def _ax_bads() -> list[Bad]:
+    return [Bad("abc", TypeError, "str"), Bad(3, TypeError, "int"),
+            Bad(_AXES, TypeError, "array_of_axes"), Bad(_AXES[0, 0].figure, TypeError, "figure")]
+
+
+def _text_bads(empty: bool = True) -> list[Bad]:
+    return [Bad(3, TypeError, "int"), Bad(None, TypeError, "none")] + (
+        [Bad("", ValueError, "empty")] if empty else [])
+
+
+def _series_bads(good: pd.Series, nonneg: bool = False) -> list[Bad]:
+    bad = [Bad(good.to_numpy(), TypeError, "ndarray"), Bad("abc", TypeError, "str"),
+           Bad(good.iloc[:0], ValueError, "empty"),
+           Bad(good.where(good.index != "P2", NAN), ValueError, "nan"),
+           Bad(good.where(good.index != "P2", INF), ValueError, "inf"),
+           Bad(good.set_axis(["P1", "P1", "P3"]), ValueError, "duplicated_labels")]
+    if nonneg:
+        bad.append(Bad(-good, ValueError, "negative"))
+    return bad
+
+
+SPECS += [
+    Spec(
+        "plot_allocations",
+        good={"allocations": factory(lambda: ALLOCATIONS.copy()), "ax": factory(_one_axes),
+              "in_core": {"Shapley": False, "nucleolus": True}, "unit": "EUR",
+              "quantity": "profit", "title": "rules"},
+        positional=("allocations",),
+        bad={
+            "allocations": [
+                Bad(None, TypeError, "none"), Bad(ALLOCATIONS.to_numpy(), TypeError, "ndarray"),
+                Bad(ALLOCATIONS["Shapley"], TypeError, "series"),
+                Bad(ALLOCATIONS.iloc[:0], ValueError, "empty"),
+                Bad(_with(ALLOCATIONS, 1, "Shapley", NAN), ValueError, "nan"),
+                Bad(_with(ALLOCATIONS, 1, "Shapley", INF), ValueError, "inf"),
+                Bad(_with(ALLOCATIONS, 1, "Shapley", "x"), TypeError, "text"),
+                Bad(ALLOCATIONS.set_axis(["P1", "P1", "P3"]), ValueError, "duplicated_members")],
+            "ax": _ax_bads(),
+            "in_core": [Bad([True, False], TypeError, "list"), Bad("yes", TypeError, "str"),
+                        Bad({"Shapley": True}, ValueError, "missing_rule"),
+                        Bad({"Shapley": 1, "nucleolus": 0}, TypeError, "numbers")],
+            "unit": _text_bads(),
+            "quantity": _text_bads(),
+            "title": [Bad(3, TypeError, "int"), Bad(["a"], TypeError, "list")],
+        },
+    ),
+    Spec(
+        "plot_sampled_shapley",
+        good={"shapley": factory(lambda: ESTIMATE.copy()),
+              "std_error": factory(lambda: STD_ERROR.copy()), "ax": factory(_one_axes),
+              "exact": factory(lambda: ESTIMATE + 0.05), "unit": "EUR", "title": "sampled"},
+        positional=("shapley", "std_error"),
+        bad={
+            "shapley": _series_bads(ESTIMATE),
+            "std_error": _series_bads(STD_ERROR, nonneg=True) + [
+                Bad(STD_ERROR.set_axis(["P1", "P2", "P9"]), ValueError, "other_labels")],
+            "ax": _ax_bads(),
+            "exact": _series_bads(ESTIMATE) + [
+                Bad(ESTIMATE.iloc[:2], ValueError, "fewer_members")],
+            "unit": _text_bads(),
+            "title": [Bad(3, TypeError, "int")],
+        },
+    ),
+    Spec(
+        "plot_sweep",
+        good={"sweep": factory(lambda: SWEEP.copy()), "x": "prosumer_share",
+              "y": "savings_share", "ax": factory(_one_axes), "labels": {"a": "A"},
+              "title": "sweep"},
+        positional=("sweep", "x", "y"),
+        bad={
+            "sweep": [Bad(None, TypeError, "none"), Bad(SWEEP.to_numpy(), TypeError, "ndarray"),
+                      Bad(SWEEP.iloc[:0], ValueError, "empty"),
+                      Bad(SWEEP.drop(columns="mechanism"), ValueError, "no_mechanism"),
+                      Bad(_with(SWEEP, 2, "savings_share", NAN), ValueError, "nan"),
+                      Bad(_with(SWEEP, 2, "savings_share", "x"), TypeError, "text")],
+            "x": _text_bads() + [Bad("size", ValueError, "missing_column")],
+            "y": _text_bads() + [Bad("prosumer_share", ValueError, "same_as_x"),
+                                 Bad("gain", ValueError, "missing_column")],
+            "ax": _ax_bads(),
+            "labels": [Bad(["A"], TypeError, "list"), Bad("A", TypeError, "str")],
+            "title": [Bad(3, TypeError, "int")],
+        },
+    ),
+    Spec(
+        "plot_coalition_payoff",
+        good={"per_member": factory(lambda: PER_MEMBER.copy()), "ax": factory(_one_axes),
+              "unit": "$ per month", "title": "payoff"},
+        positional=("per_member",),
+        bad={
+            "per_member": [
+                Bad(None, TypeError, "none"), Bad(PER_MEMBER.to_numpy(), TypeError, "ndarray"),
+                Bad(PER_MEMBER.iloc[:0], ValueError, "empty"),
+                Bad(PER_MEMBER.drop(columns="standalone"), ValueError, "missing_standalone"),
+                Bad(PER_MEMBER.reset_index(), ValueError, "flat_index"),
+                Bad(_with(PER_MEMBER, 1, "shapley", NAN), ValueError, "nan"),
+                Bad(_with(PER_MEMBER, 1, "standalone", INF), ValueError, "inf"),
+                Bad(_with(PER_MEMBER, 1, "shapley", "x"), TypeError, "text"),
+                Bad(pd.concat([PER_MEMBER, PER_MEMBER.iloc[:1]]), ValueError, "repeated_pair")],
+            "ax": _ax_bads(),
+            "unit": _text_bads(),
+            "title": [Bad(3, TypeError, "int")],
         },
     ),
 ]

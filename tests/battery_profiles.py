@@ -33,8 +33,8 @@ def _pv():
 
 RNG, MEMBERS, LOAD, PV = factory(_rng), factory(_members), factory(_load), factory(_pv)
 
-TARIFFS = {"consumer_buy_per_kwh": (6.0, 7.0), "prosumer_buy_per_kwh": (5.0, 6.0),
-           "prosumer_sell_per_kwh": (3.0, 3.8)}
+TARIFFS = {"price_buy_consumer_per_kwh": (6.0, 7.0), "price_buy_prosumer_per_kwh": (5.0, 6.0),
+           "price_sell_prosumer_per_kwh": (3.0, 3.8)}
 
 RNG_BADS = [Bad(42, TypeError, "int_seed"), Bad(None, TypeError, "none"),
             Bad("seed", TypeError, "str"), Bad(np.random, TypeError, "module")]
@@ -166,10 +166,10 @@ SPECS = [
         bad={
             "is_prosumer": members_bads(),
             "rng": RNG_BADS,
-            "consumer_buy_per_kwh": range_bads(),
-            "prosumer_buy_per_kwh": range_bads(extra=[
+            "price_buy_consumer_per_kwh": range_bads(),
+            "price_buy_prosumer_per_kwh": range_bads(extra=[
                 Bad((3.5, 6.0), ValueError, "below_the_sell_range")]),
-            "prosumer_sell_per_kwh": range_bads(extra=[
+            "price_sell_prosumer_per_kwh": range_bads(extra=[
                 Bad((3.0, 5.5), ValueError, "above_the_buy_range")]),
         },
     ),
@@ -228,10 +228,10 @@ SPECS = [
     ),
     Spec(
         "draw_inverter_outages",
-        good={"prosumer_ids": ["P1", "P2"], "days": 30, "n_events": 2, "rng": RNG},
-        positional=("prosumer_ids", "days", "n_events", "rng"),
+        good={"prosumers": ["P1", "P2"], "days": 30, "n_events": 2, "rng": RNG},
+        positional=("prosumers", "days", "n_events", "rng"),
         bad={
-            "prosumer_ids": [
+            "prosumers": [
                 Bad("P1", TypeError, "single_string"), Bad("P12", TypeError, "single_string_2"),
                 Bad(None, TypeError, "none"), Bad(5, TypeError, "int"),
                 Bad(["P1", "P1"], ValueError, "duplicated"), Bad([], ValueError, "empty"),
@@ -328,12 +328,12 @@ SPECS = [
                 Bad(10**18, ValueError, "huge")]),
             "pv_sizing_factor": range_bads(extra=[
                 Bad((1e308, FLOAT_MAX), ValueError, "pv_overflows")]),
-            "consumer_buy_per_kwh": range_bads(extra=[
+            "price_buy_consumer_per_kwh": range_bads(extra=[
                 Bad((FLOAT_MAX, FLOAT_MAX), ValueError, "reference_price_overflows")]),
-            "prosumer_buy_per_kwh": range_bads(extra=[
+            "price_buy_prosumer_per_kwh": range_bads(extra=[
                 Bad((3.5, 6.0), ValueError, "below_the_sell_range"),
                 Bad((FLOAT_MAX, FLOAT_MAX), ValueError, "reference_price_overflows")]),
-            "prosumer_sell_per_kwh": range_bads(extra=[
+            "price_sell_prosumer_per_kwh": range_bads(extra=[
                 Bad((3.0, 5.5), ValueError, "above_the_buy_range"),
                 Bad((0.0, 0.0), ValueError, "no_positive_sell_tariff")]),
         },
@@ -347,10 +347,10 @@ SPECS = [
     Spec(
         "synthetic_prosumer_monthly",
         good={"n_prosumers": 3, "months": ["2020-01-01", "2020-02-01"], "rng": RNG,
-              "price_cents_per_kwh": 11.66, "generation_mean_kwh": 1200.0,
-              "generation_sd_kwh": 240.0, "generation_bounds_kwh": (0.0, 1200.0),
-              "demand_mean_kwh": 1100.0, "demand_sd_kwh": 220.0,
-              "demand_bounds_kwh": (110.0, 2200.0)},
+              "price_cents_per_kwh": 11.66, "pv_mean_kwh": 1200.0,
+              "pv_sd_kwh": 240.0, "pv_bounds_kwh": (0.0, 1200.0),
+              "load_mean_kwh": 1100.0, "load_sd_kwh": 220.0,
+              "load_bounds_kwh": (110.0, 2200.0)},
         positional=("n_prosumers", "months", "rng"),
         bad={
             "n_prosumers": integer_bads(minimum=1, extra=[
@@ -384,10 +384,23 @@ SPECS = [
                     ValueError, "duplicated_month_labels"),
             ],
             **{name: number_bads(negative=True)
-               for name in ("generation_mean_kwh", "generation_sd_kwh", "demand_mean_kwh",
-                            "demand_sd_kwh")},
-            "generation_bounds_kwh": range_bads(),
-            "demand_bounds_kwh": range_bads(),
+               for name in ("pv_mean_kwh", "pv_sd_kwh", "load_mean_kwh",
+                            "load_sd_kwh")},
+            "pv_bounds_kwh": range_bads(),
+            "load_bounds_kwh": range_bads(),
         },
     ),
 ]
+
+SPECS.append(Spec(
+    "synthetic_net_load",
+    good={"n_members": 3, "n_steps": 96, "rng": 0},
+    bad={
+        "n_members": integer_bads(minimum=1, extra=[
+            Bad(10**12, ValueError, "does_not_fit_in_memory")]),
+        "n_steps": integer_bads(minimum=1),
+        "rng": [Bad("seed", TypeError, "str"), Bad(True, TypeError, "bool"),
+                Bad(-1, ValueError, "negative"), Bad(1.5, ValueError, "fraction"),
+                Bad([1, 2], TypeError, "list")],
+    },
+))

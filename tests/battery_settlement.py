@@ -64,6 +64,18 @@ def _mask_bads(good_index=None) -> list[Bad]:
     return bads
 
 
+def _tariff_bads(good, *, extra=()) -> list[Bad]:
+    """Bad tariffs: a (1, n_members) row broadcasts like the vector, so it is no bad value."""
+    return [b for b in vector_bads(good, extra=[
+        Bad(np.ones((3, 2)), ValueError, "rows_neither_one_nor_n_steps"),
+        Bad(np.ones((4, 3)), ValueError, "columns_neither_one_nor_n_members"),
+        Bad(np.ones((1, 4, 2)), ValueError, "3d"),
+        Bad(pd.DataFrame({"x": BUY}), ValueError, "dataframe_with_foreign_labels"),
+        Bad(True, TypeError, "bool"),
+        *extra,
+    ]) if b.label != "2d"]
+
+
 def _settle_bads(load, pv, buy, sell, *, mechanism_bads, variant_bads, compensation_bads,
                  mask_index=None, extra_buy=(), extra_sell=(), extra_energy=()):
     huge = Bad(np.full(LOAD.shape, HUGE), ValueError, "huge_overflows")
@@ -71,26 +83,24 @@ def _settle_bads(load, pv, buy, sell, *, mechanism_bads, variant_bads, compensat
         "load_kwh": matrix_bads(load, extra=[huge, *extra_energy]),
         "pv_kwh": matrix_bads(pv, extra=[huge, *extra_energy]),
         "mechanism": mechanism_bads,
-        "price_buy_per_kwh": vector_bads(buy, extra=[
+        "price_buy_per_kwh": _tariff_bads(buy, extra=[
             Bad(np.full(2, HUGE), ValueError, "huge_reference_overflows"),
-            Bad(True, TypeError, "bool"),
-            Bad(pd.DataFrame({"x": BUY}), TypeError, "dataframe"),
             *extra_buy,
         ]),
-        "price_sell_per_kwh": vector_bads(sell, extra=[
+        "price_sell_per_kwh": _tariff_bads(sell, extra=[
             Bad(np.array([5.0, 3.5]), ValueError, "above_buy"),
+            # above the buy tariff of member 1 at step 2 only
+            Bad(np.array([[3.0, 3.5], [3.0, 3.5], [3.0, 10.5], [3.0, 3.5]]), ValueError,
+                "above_buy_at_one_cell"),
             # every member has sell <= buy, yet sell_ref 9.5 > buy_ref 7
             Bad(np.array([0.0, 9.5]), ValueError, "sell_ref_above_buy_ref"),
             Bad(-1.0, ValueError, "negative_scalar"),
-            Bad(True, TypeError, "bool"),
             *extra_sell,
         ]),
         "p2p_allowed": _mask_bads(mask_index),
         "variant": variant_bads,
         "timestep_h": number_bads(negative=True, zero=True),
         "compensation_per_kwh": compensation_bads,
-        "tariff_axis": [Bad("time", ValueError, "unknown"), Bad(1, TypeError, "int"),
-                        Bad("steps", ValueError, "wrong_axis_for_member_tariffs")],
         "chunk_steps": integer_bads(minimum=1),
     }
 
@@ -98,7 +108,7 @@ def _settle_bads(load, pv, buy, sell, *, mechanism_bads, variant_bads, compensat
 GOOD_ARRAYS = {
     "load_kwh": LOAD, "pv_kwh": PV, "mechanism": "mmr", "price_buy_per_kwh": BUY,
     "price_sell_per_kwh": SELL, "p2p_allowed": MASK, "variant": None, "timestep_h": 0.25,
-    "compensation_per_kwh": None, "tariff_axis": None, "chunk_steps": 4096,
+    "compensation_per_kwh": None, "chunk_steps": 4096,
 }
 VARIANT_BADS = [Bad("nope", ValueError, "unknown"), Bad(1, TypeError, "int"),
                 Bad(True, TypeError, "bool")]
@@ -167,7 +177,6 @@ SPECS = [
             "mechanism": choice_bads(),
             "price_buy_per_kwh": [
                 Bad(pd.Series([10.0, 20.0]), ValueError, "series_matching_both_axes"),
-                Bad(np.array([10.0, 20.0]), ValueError, "array_matching_both_axes"),
             ],
             "price_sell_per_kwh": [
                 Bad(pd.Series([1.0, 2.0]), ValueError, "series_matching_both_axes"),
@@ -177,67 +186,7 @@ SPECS = [
             "p2p_allowed": "covered by settle[arrays]", "variant": "covered by settle[arrays]",
             "timestep_h": "covered by settle[arrays]",
             "compensation_per_kwh": "covered by settle[sdrc]",
-            "tariff_axis": "covered by settle[arrays]", "chunk_steps": "covered by settle[arrays]",
-        },
-    ),
-    Spec(
-        "dynamic_p2p_price",
-        good={"load_total_kwh": pd.Series([3.0, 1.0, 0.0], index=list("xyz")),
-              "pv_total_kwh": pd.Series([1.0, 3.0, 0.0], index=list("xyz")),
-              "price_buy_ref": 6.0, "price_sell_ref": 3.0, "tol_kwh": 0.0},
-        positional=("load_total_kwh", "pv_total_kwh", "price_buy_ref", "price_sell_ref"),
-        bad={
-            "load_total_kwh": vector_bads(pd.Series([3.0, 1.0, 0.0], index=list("xyz"))),
-            "pv_total_kwh": vector_bads(pd.Series([1.0, 3.0, 0.0], index=list("xyz")), extra=[
-                Bad(pd.Series([1.0, 3.0, 0.0], index=list("xyw")), ValueError,
-                    "misaligned_labels"),
-            ]),
-            "price_buy_ref": _bads_of_a_price(3, extra=[Bad(2.0, ValueError, "below_sell")]),
-            "price_sell_ref": _bads_of_a_price(3, extra=[Bad(7.0, ValueError, "above_buy")]),
-            "tol_kwh": number_bads(negative=True),
-        },
-    ),
-    Spec(
-        "mid_market_rate",
-        good={"demand_total_kwh": [2.0, 4.0, 3.0, 0.0], "supply_total_kwh": [4.0, 1.0, 3.0, 0.0],
-              "price_buy_per_kwh": 10.0, "price_sell_per_kwh": 4.0, "mid_price_per_kwh": None,
-              "tol_kwh": 0.0},
-        positional=("demand_total_kwh", "supply_total_kwh", "price_buy_per_kwh",
-                    "price_sell_per_kwh"),
-        bad={
-            "demand_total_kwh": vector_bads([2.0, 4.0, 3.0, 0.0]),
-            "supply_total_kwh": vector_bads([4.0, 1.0, 3.0, 0.0]),
-            "price_buy_per_kwh": _bads_of_a_price(4, extra=[Bad(-1.0, ValueError, "below_sell")]),
-            "price_sell_per_kwh": _bads_of_a_price(4, extra=[
-                Bad(11.0, ValueError, "above_buy"),
-                Bad(np.array([4.0, 4.0, 12.0, 4.0]), ValueError, "above_buy_at_one_step"),
-            ]),
-            "mid_price_per_kwh": [b for b in _bads_of_a_price(4) if b.label != "none"],
-            "tol_kwh": number_bads(negative=True),
-        },
-    ),
-    Spec(
-        "supply_demand_ratio", id="sdr",
-        good={"demand_total_kwh": pd.Series([4.0, 2.0], index=["t0", "t1"]),
-              "supply_total_kwh": pd.Series([3.0, 3.0], index=["t0", "t1"]),
-              "price_buy_per_kwh": 14.57, "price_sell_per_kwh": 5.03,
-              "compensation_per_kwh": None},
-        positional=("demand_total_kwh", "supply_total_kwh", "price_buy_per_kwh",
-                    "price_sell_per_kwh"),
-        bad={
-            "demand_total_kwh": vector_bads(pd.Series([4.0, 2.0], index=["t0", "t1"])),
-            "supply_total_kwh": vector_bads(pd.Series([3.0, 3.0], index=["t0", "t1"]), extra=[
-                Bad(pd.Series([3.0, 3.0], index=["t1", "t1"]), ValueError, "duplicated"),
-            ]),
-            "price_buy_per_kwh": _bads_of_a_price(2, extra=[Bad(1.0, ValueError, "below_sell")]),
-            "price_sell_per_kwh": _bads_of_a_price(2, extra=[
-                Bad(-1.0, ValueError, "negative"), Bad(20.0, ValueError, "above_buy"),
-            ]),
-            "compensation_per_kwh": [b for b in _bads_of_a_price(2) if b.label != "none"] + [
-                Bad(0.0, ValueError, "zero"), Bad(-1.0, ValueError, "negative"),
-                Bad(9.54, ValueError, "at_buy_minus_sell"),
-                Bad(np.array([1.0, 10.0]), ValueError, "too_large_at_one_step"),
-            ],
+            "chunk_steps": "covered by settle[arrays]",
         },
     ),
     Spec(

@@ -154,3 +154,16 @@ SPECS = [
         },
     ),
 ]
+
+PERMUTATION_LIST_BADS = [
+    Bad("10", TypeError, "str"), Bad(10, TypeError, "int"), Bad(None, TypeError, "none"),
+    Bad([], ValueError, "empty"), Bad([2], ValueError, "below_four"),
+    Bad([5], ValueError, "odd"), Bad([4.5], ValueError, "fraction"),
+    Bad([True], TypeError, "bool"), Bad(["4"], TypeError, "str_item"),
+]
+
+SPECS += _settlement_spec(
+    "sampling_error_table", permutations=[4, 6], n_seeds=2, rng=0,
+    bad={"permutations": PERMUTATION_LIST_BADS, "n_seeds": integer_bads(minimum=1),
+         "rng": RNG_BADS},
+)

@@ -47,7 +47,7 @@ def executed_notebook(tmp_path_factory):
 
     Fails the test with the notebook's error when it does not run; otherwise returns
     ``(metrics, figures)``: the parsed ``<stem>__metrics.json`` and the set of figure
-    slugs written (``<stem>__<slug>.png``, non-empty files).
+    slugs written (``<stem>__<slug>.png``, non-empty files, also in the ``machine/`` subfolder).
     """
     from lectoolkit.reproduce import reproduce
 
@@ -66,11 +66,13 @@ def executed_notebook(tmp_path_factory):
             metrics = json.loads((out / "figures" / f"{stem}__metrics.json").read_text())
             figures = {
                 p.stem.split("__", 1)[1]
-                for p in (out / "figures").glob(f"{stem}__*.png") if p.stat().st_size > 0
+                for p in (out / "figures").rglob(f"{stem}__*.png") if p.stat().st_size > 0
             }
             cache[stem] = (metrics, figures)
+            run.folders[stem] = out / "figures"
         return cache[stem]
 
+    run.folders = {}  # stem -> folder of its figures, metrics and timings
     return run
 
 

@@ -12,6 +12,9 @@ from hypothesis import strategies as st
 
 from lectoolkit._validate import ResultRangeError
 from lectoolkit.allocation import (
+    ALLOCATION_RULES,
+    compare_allocations,
+    deficit_allocations,
     demand_permutation_allocation,
     equal_allocation,
     marginal_contribution_allocation,
@@ -245,9 +248,9 @@ def test_talmud_rule_bad_input(estate, claims, message):
 
 @pytest.mark.parametrize("func", [marginal_contributions, marginal_contribution_allocation])
 @pytest.mark.parametrize("args, message", [
-    (([1, 2], [1, 2, 3], 0.1, 0.1, 0.5), "production_kwh: shape"),
-    (([1, np.nan], [1, 2], 0.1, 0.1, 0.5), "consumption_kwh: expected finite values"),
-    (([1, -2], [1, 2], 0.1, 0.1, 0.5), "consumption_kwh: expected non-negative"),
+    (([1, 2], [1, 2, 3], 0.1, 0.1, 0.5), "pv_kwh: shape"),
+    (([1, np.nan], [1, 2], 0.1, 0.1, 0.5), "load_kwh: expected finite values"),
+    (([1, -2], [1, 2], 0.1, 0.1, 0.5), "load_kwh: expected non-negative"),
     (([1, 2], [1, 2], -0.1, 0.1, 0.5), "price_buy_per_kwh: expected a number >= 0"),
     (([1, 2], [1, 2], 0.1, np.nan, 0.5), "price_sell_per_kwh: expected a finite"),
     (([1, 2], [1, 2], 0.1, 0.1, 1.5), "share_sold: expected a number <= 1"),
@@ -258,10 +261,10 @@ def test_marginal_contribution_bad_input(func, args, message):
 
 
 @pytest.mark.parametrize("demand, available, message", [
-    ([1, np.nan], 3, "demand_kwh: expected finite values"),
-    ([1, -1], 3, "demand_kwh: expected non-negative"),
+    ([1, np.nan], 3, "load_kwh: expected finite values"),
+    ([1, -1], 3, "load_kwh: expected non-negative"),
     ([1, 2], -3, "available_kwh: expected a number >= 0"),
-    (np.ones(26), 3, "demand_kwh: expected at most 25 values"),
+    (np.ones(26), 3, "load_kwh: expected at most 25 values"),
 ])
 def test_demand_permutation_allocation_bad_input(demand, available, message):
     with pytest.raises(ValueError, match=message):
@@ -269,9 +272,9 @@ def test_demand_permutation_allocation_bad_input(demand, available, message):
 
 
 @pytest.mark.parametrize("supply, demand, message", [
-    ([1, 2], [1, 2, 3], "demand_kwh: shape"),
-    ([1, np.nan], [1, 2], "supply_kwh: expected finite values"),
-    ([1, 2], [1, -2], "demand_kwh: expected non-negative"),
+    ([1, 2], [1, 2, 3], "load_kwh: shape"),
+    ([1, np.nan], [1, 2], "pv_kwh: expected finite values"),
+    ([1, 2], [1, -2], "load_kwh: expected non-negative"),
 ])
 def test_surplus_deficit_allocation_bad_input(supply, demand, message):
     with pytest.raises(ValueError, match=message):
@@ -316,13 +319,13 @@ def test_marginal_contributions_by_label_closed_form():
 
 @pytest.mark.parametrize("call, message", [
     (lambda s, d: surplus_deficit_allocation(s, d.set_axis(["a", "a", "c", "d"])),
-     "demand_kwh: duplicated labels"),
+     "load_kwh: duplicated labels"),
     (lambda s, d: surplus_deficit_allocation(s.set_axis(["a", "a", "c", "d"]), d),
-     "supply_kwh: duplicated labels"),
+     "pv_kwh: duplicated labels"),
     (lambda s, d: surplus_deficit_allocation(s, d.set_axis(["a", "b", "c", "z"])),
-     "demand_kwh: labels differ from those of supply_kwh"),
+     "load_kwh: labels differ from those of pv_kwh"),
     (lambda s, d: marginal_contributions(s, d.set_axis(["a", "a", "c", "d"]), 0.1, 0.1, 0.5),
-     "production_kwh: duplicated labels"),
+     "pv_kwh: duplicated labels"),
     (lambda s, d: proportional_allocation(s.set_axis(["a", "a", "c", "d"]), 1.0),
      "weights: duplicated labels"),
 ])
@@ -388,7 +391,7 @@ def test_marginal_contributions_huge_energies():
 
 @pytest.mark.parametrize("func", [marginal_contributions, marginal_contribution_allocation])
 def test_marginal_rules_refuse_overflow(func):
-    with pytest.raises(ResultRangeError, match="^consumption_kwh, production_kwh, price_buy"):
+    with pytest.raises(ResultRangeError, match="^load_kwh, pv_kwh, price_buy"):
         func(CONSUMPTION_DEFICIT, SEED000_PRODUCTION, 1e308, 0.15, 0.5)
 
 
@@ -408,10 +411,10 @@ def test_rules_without_enumeration_accept_many_members():
     (lambda: proportional_allocation(["1", "2"], 1.0), TypeError, "weights: expected numbers"),
     (lambda: talmud_rule("10", [5.0, 5.0]), TypeError, "estate: expected a real number"),
     (lambda: demand_permutation_allocation([[1.0, 2.0]], 3.0), ValueError,
-     "demand_kwh: expected a 1-D vector"),
+     "load_kwh: expected a 1-D vector"),
     (lambda: demand_permutation_allocation(np.zeros((2, 2)), 3.0), ValueError,
-     "demand_kwh: expected a 1-D vector"),
-    (lambda: surplus_deficit_allocation([], []), ValueError, "supply_kwh: expected at least 1"),
+     "load_kwh: expected a 1-D vector"),
+    (lambda: surplus_deficit_allocation([], []), ValueError, "pv_kwh: expected at least 1"),
     (lambda: marginal_contributions([1.0], [1.0], 0.1, 0.1, True), TypeError,
      "share_sold: expected a real number"),
 ])
@@ -420,3 +423,109 @@ def test_wrong_kinds_give_clear_errors(call, error, message):
     # and numba TypingError on odd shapes
     with pytest.raises(error, match=message):
         call()
+
+
+# --- compare_allocations / deficit_allocations (notebook 01's comparison, issue 8) ----------
+
+
+def _savings_game_shapley(load, pv, cg, cr, delta):
+    """Oracle: the savings game coded from its definition, Shapley by all permutations."""
+    net = np.asarray(load, float) - np.asarray(pv, float)
+
+    def cost(x):
+        return cg * max(x, 0.0) - delta * cr * max(-x, 0.0)
+
+    def worth(members):
+        return sum(cost(net[i]) for i in members) - cost(sum(net[i] for i in members))
+
+    n = net.size
+    phi = np.zeros(n)
+    orders = list(itertools.permutations(range(n)))
+    for order in orders:
+        for k, i in enumerate(order):
+            phi[i] += worth(order[: k + 1]) - worth(order[:k])
+    return phi / len(orders), worth(range(n))
+
+
+def test_compare_allocations_self_sufficient_seed_community():
+    # x = El - Ep = (-50, 100, -50, -50): v(N) = 0.75 + 3.75 = 4.5; P2 is indispensable and
+    # any two surplus members cover it, so the core is the single point (0, 4.5, 0, 0)
+    load = pd.Series([150, 400, 300, 100], index=["P1", "P2", "P3", "P4"], dtype=float)
+    out = compare_allocations(load, SEED000_PRODUCTION, **SEED000_PRICES)
+    assert out.grand_worth == pytest.approx(4.5, rel=1e-12)
+    table = out.allocations
+    assert list(table.columns) == list(ALLOCATION_RULES)
+    assert list(table.index) == ["P1", "P2", "P3", "P4"] and table.index.name == "member"
+    np.testing.assert_allclose(table.sum(), 4.5, rtol=1e-9)
+    np.testing.assert_allclose(table["nucleolus"], [0.0, 4.5, 0.0, 0.0], atol=1e-7)
+    # the seed's printed profits [7.25, 0, 13.25, 5.25] as shares of v(N)
+    np.testing.assert_allclose(table["marginal contribution (shares)"],
+                               np.array([7.25, 0.0, 13.25, 5.25]) / 25.75 * 4.5, rtol=1e-12)
+    np.testing.assert_allclose(table["proportional to |load - pv|"], [0.9, 1.8, 0.9, 0.9],
+                               rtol=1e-12)
+    np.testing.assert_allclose(table["equal"], 1.125, rtol=1e-12)
+    shapley, grand = _savings_game_shapley(load, SEED000_PRODUCTION, 0.12, 0.15, 0.5)
+    assert grand == pytest.approx(4.5)
+    np.testing.assert_allclose(table["Shapley"], shapley, rtol=1e-12)
+    assert out.core["in_core"].to_dict() == {rule: rule == "nucleolus" for rule in ALLOCATION_RULES}
+    # Shapley gives the surplus members 3.94 together; P2 with any two of them saves 4.5
+    assert out.core.loc["Shapley", "min_excess"] < 0
+    assert "P2" in out.core.loc["Shapley", "tightest_coalition"].split("+")
+
+
+def test_compare_allocations_deficit_seed_community():
+    # x = (100, -100, 50, 0): v({1,2}) = v(N) = 4.5, v({2,3}) = 2.25, P4 a null player; the
+    # core is x1 in [0, 2.25], x2 = 4.5 - x1, and the nucleolus balances x1 = 2.25 - x1
+    out = compare_allocations([300, 200, 400, 150], SEED000_PRODUCTION, **SEED000_PRICES)
+    assert list(out.allocations.index) == [0, 1, 2, 3]
+    np.testing.assert_allclose(out.allocations["nucleolus"], [1.125, 3.375, 0, 0], atol=1e-7)
+    assert out.core.loc["nucleolus", "in_core"]
+    assert out.allocations["Shapley"].iloc[3] == pytest.approx(0.0, abs=1e-12)
+
+
+def test_compare_allocations_at_zero_prices_gives_no_nan():
+    # notebook 01's sliders at Cg = Cr = 0 used to give NaN shares: nothing is saved, every
+    # rule gives 0 (the zero-weight rules split v(N) = 0 equally) and all are in the core
+    out = compare_allocations([150, 400, 300, 100], SEED000_PRODUCTION, 0.0, 0.0, 0.5)
+    assert out.grand_worth == 0.0
+    assert not out.allocations.isna().any().any()
+    np.testing.assert_allclose(out.allocations, 0.0, atol=1e-9)
+    assert out.core["in_core"].all()
+
+
+def test_compare_allocations_refuses_a_game_that_can_lose():
+    with pytest.raises(ValueError, match=r"^price_buy_per_kwh: 0.05 is below share_sold x"):
+        compare_allocations([150, 400], [200, 300], 0.05, 0.15, 0.5)
+
+
+def test_deficit_allocations_scarce_volume():
+    # refined example: balances (13, 19, -2, 19, -5, -4), V = 11 covers the deficits
+    pv, load = [18, 25, 15, 26, 24, 25], [5, 6, 17, 7, 29, 29]
+    full = deficit_allocations(pv, load)
+    assert list(full.index) == [2, 4, 5]
+    np.testing.assert_allclose(full.drop(columns="deficit_kwh"), [[2, 2, 2], [5, 5, 5], [4, 4, 4]],
+                               rtol=1e-12)
+    # the seed's rule moves exactly that volume
+    received = np.asarray(surplus_deficit_allocation(pv, load)) - np.asarray(pv, float)
+    assert received[[2, 4, 5]].sum() == pytest.approx(11.0)
+    scarce = deficit_allocations(pd.Series(pv, index=list("abcdef")), load, volume_share=0.25)
+    assert list(scarce.index) == ["c", "e", "f"]
+    # estate 2.75 on claims (2, 5, 4): proportional 2.75 c / 11; Talmud gives everyone
+    # min(c/2, lambda) = 2.75 / 3 (all half-claims are above it); Shapley: random arrival
+    np.testing.assert_allclose(scarce["proportional (seed)"], [0.5, 1.25, 1.0], rtol=1e-12)
+    np.testing.assert_allclose(scarce["Talmud"], [2.75 / 3] * 3, rtol=1e-12)
+    claims = [2.0, 5.0, 4.0]
+    arrival = np.zeros(3)
+    orders = list(itertools.permutations(range(3)))
+    for order in orders:
+        left = 2.75
+        for i in order:
+            arrival[i] += min(claims[i], left) / len(orders)
+            left -= min(claims[i], left)
+    np.testing.assert_allclose(scarce["Shapley"], arrival, rtol=1e-12)
+
+
+def test_deficit_allocations_without_deficit_is_empty():
+    out = deficit_allocations([5, 5], [1, 2])
+    assert out.empty and list(out.columns) == ["deficit_kwh", "proportional (seed)", "Talmud",
+                                               "Shapley"]

@@ -153,8 +153,8 @@ def test_bankruptcy_worths_vector_estate_is_a_type_error():
 
 
 @pytest.mark.parametrize("demand, available, message", [
-    ([1, -2], 3, "demand_kwh: expected non-negative"),
-    ([1, np.inf], 3, "demand_kwh: expected finite values"),
+    ([1, -2], 3, "load_kwh: expected non-negative"),
+    ([1, np.inf], 3, "load_kwh: expected finite values"),
     ([1, 2], -3, "available_kwh: expected a number >= 0"),
     ([1, 2], np.nan, "available_kwh: expected a finite"),
 ])
@@ -164,9 +164,9 @@ def test_demand_worths_bad_input(demand, available, message):
 
 
 @pytest.mark.parametrize("args, message", [
-    (([1, 2], [1, 2, 3], 0.1, 0.1), "production_kwh: shape"),
-    (([1, np.nan], [1, 2], 0.1, 0.1), "consumption_kwh: expected finite values"),
-    (([1, 2], [1, -2], 0.1, 0.1), "production_kwh: expected non-negative"),
+    (([1, 2], [1, 2, 3], 0.1, 0.1), "pv_kwh: shape"),
+    (([1, np.nan], [1, 2], 0.1, 0.1), "load_kwh: expected finite values"),
+    (([1, 2], [1, -2], 0.1, 0.1), "pv_kwh: expected non-negative"),
     (([1, 2], [1, 2], -0.1, 0.1), "price_buy_per_kwh"),
     (([1, 2], [1, 2], 0.1, np.nan), "price_sell_per_kwh"),
     (([1, 2], [1, 2], 0.1, 0.1, 1.5), "share_sold: expected a number <= 1"),
@@ -194,8 +194,8 @@ def test_savings_worths_pairs_series_by_label():
 
 
 @pytest.mark.parametrize("production, message", [
-    (pd.Series(SEED000_P, index=["a", "a", "c", "d"]), "production_kwh: duplicated labels"),
-    (pd.Series(SEED000_P, index=["a", "b", "c", "z"]), "production_kwh: labels differ"),
+    (pd.Series(SEED000_P, index=["a", "a", "c", "d"]), "pv_kwh: duplicated labels"),
+    (pd.Series(SEED000_P, index=["a", "b", "c", "z"]), "pv_kwh: labels differ"),
 ])
 def test_savings_worths_refuses_duplicated_or_foreign_labels(production, message):
     consumption = pd.Series(SEED000_C, index=["a", "b", "c", "d"])
@@ -215,7 +215,7 @@ def test_savings_worths_huge_energies_do_not_overflow():
 
 
 def test_savings_worths_overflow_is_refused():
-    with pytest.raises(ResultRangeError, match="^consumption_kwh, production_kwh, price_buy"):
+    with pytest.raises(ResultRangeError, match="^load_kwh, pv_kwh, price_buy"):
         savings_worths(SEED000_C, SEED000_P, 1e308, 0.15, 0.5)
 
 
@@ -250,7 +250,7 @@ def test_bankruptcy_worths_subnormal_claims():
     lambda: bankruptcy_worths(True, [1.0, 2.0]),
     lambda: demand_worths([1.0, 2.0], "3"),
     lambda: savings_worths([1.0], [2.0], 0.1, 0.1, True),
-    lambda: nrgx_coalition_worths([1.0], 1.0, 1.0, 1.0, 1e6, n=True),
+    lambda: nrgx_coalition_worths([1.0], 1.0, 1.0, 1.0, 1e6, exponent=True),
 ])
 def test_booleans_and_strings_are_not_numbers(call):
     with pytest.raises(TypeError, match=r"^\w+: expected"):
@@ -259,5 +259,5 @@ def test_booleans_and_strings_are_not_numbers(call):
 
 def test_nrgx_coalition_worths_refuses_a_vector_of_totals():
     # a vector would silently broadcast against the 2**n coalition exports
-    with pytest.raises(TypeError, match="total_export_kwh: expected a real number"):
+    with pytest.raises(TypeError, match="community_export_kwh: expected a real number"):
         nrgx_coalition_worths([1.0], [1.0, 2.0], 1.0, 1.0, 1e6)

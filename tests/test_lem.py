@@ -86,7 +86,7 @@ def test_sdr_reference():
 
 def test_sdrc_reference():
     got = price_of(offers_of(BUYS, {0.0: 500, 10.0: 400, 15.0: 500}), "sdr", pruned=False,
-                   compensation=0.5)
+                   compensation_share=0.5)
     assert round(got, 3) == 25.485
 
 
@@ -116,7 +116,7 @@ def test_build_offers_reference_meters():
     buy = pd.DataFrame({"M1": [1.9, 1.9, 1.9, 1.5], "M2": [3.0, 3.0, 3.0, 1.4]})
     sell = pd.DataFrame({"M1": [1.1, 1.1, 1.1, 1.2], "M2": [0.0, 0.0, 0.0, 1.3]})
     offers = build_offers(load, pv, price_buy_per_kwh=buy, price_sell_per_kwh=sell,
-                          market_buy_per_kwh=2.0, market_sell_per_kwh=1.0)
+                          price_market_buy_per_kwh=2.0, price_market_sell_per_kwh=1.0)
     got = [(r.step, r.member, r.side, r.energy_kwh, r.price_per_kwh)
            for r in offers.itertuples()]
     assert got == [
@@ -139,9 +139,9 @@ def test_mmr_price_forms():
 def test_sdr_price_closed_forms():
     # Zhou 2018, App. B (SPEC §2): buy 14.57, sell 5.03, sdr 0.75 -> p_sell 6.0145
     assert round(float(sdr_price(14.57, 5.03, 0.75)), 4) == 6.0145
-    assert float(sdr_price(35.0, 15.0, 2.0, compensation=0.5)) == 15.0 + 10.0 / 2.0
+    assert float(sdr_price(35.0, 15.0, 2.0, compensation_share=0.5)) == 15.0 + 10.0 / 2.0
     # full compensation at sdr < 1: the lowest buy price
-    assert float(sdr_price(35.0, 15.0, 0.5, compensation=1.0)) == pytest.approx(35.0)
+    assert float(sdr_price(35.0, 15.0, 0.5, compensation_share=1.0)) == pytest.approx(35.0)
     assert float(sdr_price(35.0, 0.0, 0.5)) == 0.0
     assert float(sdr_price(0.0, 0.0, 0.5)) == 0.0
 
@@ -242,8 +242,8 @@ def test_build_offers_is_in_merit_order_so_pricing_does_not_sort():
     load, pv = rng.uniform(0, 1, (20, 7)), rng.uniform(0, 1, (20, 7))
     offers = build_offers(load, pv, price_buy_per_kwh=rng.uniform(0.15, 0.25, 7),
                           price_sell_per_kwh=rng.uniform(0.0, 0.1, 7),
-                          market_buy_per_kwh=rng.uniform(0.1, 0.3, 20),
-                          market_sell_per_kwh=0.05)
+                          price_market_buy_per_kwh=rng.uniform(0.1, 0.3, 20),
+                          price_market_sell_per_kwh=0.05)
     assert _book(offers).order is None
     assert len(offers) == np.count_nonzero(load - pv)
 
@@ -252,11 +252,12 @@ def test_build_offers_tariff_broadcasting():
     load = np.array([[2.0, 0.0, 1.0], [0.0, 3.0, 1.0]])
     pv = np.array([[0.0, 1.0, 1.0], [1.0, 0.0, 0.0]])
     members = build_offers(load, pv, price_buy_per_kwh=[0.3, 0.2, 0.1],
-                           price_sell_per_kwh=[0.01, 0.02, 0.03], market_buy_per_kwh=0.25,
-                           market_sell_per_kwh=0.015)
+                           price_sell_per_kwh=[0.01, 0.02, 0.03], price_market_buy_per_kwh=0.25,
+                           price_market_sell_per_kwh=0.015)
     assert members.price_per_kwh.tolist() == [0.25, 0.02, 0.2, 0.1, 0.015]
     steps = build_offers(load, pv, price_buy_per_kwh=0.3, price_sell_per_kwh=0.0,
-                         market_buy_per_kwh=[0.2, 0.4], market_sell_per_kwh=[0.05, 0.06])
+                         price_market_buy_per_kwh=[0.2, 0.4],
+                         price_market_sell_per_kwh=[0.05, 0.06])
     assert steps.price_per_kwh.tolist() == [0.2, 0.05, 0.3, 0.3, 0.06]
     assert steps.side.tolist() == ["buy", "sell", "buy", "buy", "sell"]
 
@@ -264,15 +265,16 @@ def test_build_offers_tariff_broadcasting():
 def test_build_offers_square_plain_tariff_is_ambiguous():
     with pytest.raises(ValueError, match="^price_buy_per_kwh: length 2 equals both"):
         build_offers(np.ones((2, 2)), np.zeros((2, 2)), price_buy_per_kwh=[0.2, 0.3],
-                     price_sell_per_kwh=0.0, market_buy_per_kwh=1.0, market_sell_per_kwh=0.0)
+                     price_sell_per_kwh=0.0, price_market_buy_per_kwh=1.0,
+                     price_market_sell_per_kwh=0.0)
 
 
 def test_build_offers_pairs_dataframes_by_label():
     load = pd.DataFrame({"a": [1.0, 0.0], "b": [0.0, 2.0]}, index=[10, 20])
     pv = pd.DataFrame({"b": [0.5, 0.0], "a": [0.0, 0.0]}, index=[20, 10])
     offers = build_offers(load, pv, price_buy_per_kwh=pd.Series({"b": 0.3, "a": 0.2}),
-                          price_sell_per_kwh=0.0, market_buy_per_kwh=1.0,
-                          market_sell_per_kwh=0.0)
+                          price_sell_per_kwh=0.0, price_market_buy_per_kwh=1.0,
+                          price_market_sell_per_kwh=0.0)
     got = [(r.step, r.member, r.side, r.energy_kwh, r.price_per_kwh)
            for r in offers.itertuples()]
     assert got == [(10, "a", "buy", 1.0, 0.2), (20, "b", "buy", 1.5, 0.3)]
@@ -285,8 +287,8 @@ def test_options_of_another_rule_are_refused():
     offers = offers_of(BUYS, {0.0: 500})
     with pytest.raises(ValueError, match="^divider: applies to rule='mmr' only"):
         lem_prices(offers, "sdr", divider=0.3)
-    with pytest.raises(ValueError, match="^compensation: applies to rule='sdr' only"):
-        lem_prices(offers, "mmr", compensation=0.3)
+    with pytest.raises(ValueError, match="^compensation_share: applies to rule='sdr' only"):
+        lem_prices(offers, "mmr", compensation_share=0.3)
     with pytest.raises(ValueError, match="^divisor: the older form replaces divider"):
         lem_prices(offers, "mmr", divider=0.3, divisor=2.0)
 
@@ -317,7 +319,7 @@ def test_subnormal_energies_give_the_same_prices():
     base = offers_of(BUYS, {0.0: 500, 10.0: 400, 15.0: 500})
     scaled = base.assign(energy_kwh=base.energy_kwh * tiny)
     assert (scaled.energy_kwh < np.finfo(float).tiny).all()
-    for rule, kw in (("sdr", {"pruned": False}), ("sdr", {"compensation": 0.5}),
+    for rule, kw in (("sdr", {"pruned": False}), ("sdr", {"compensation_share": 0.5}),
                      ("crossing_value", {}), ("mmr", {})):
         assert price_of(scaled, rule, **kw) == price_of(base, rule, **kw)
 
@@ -413,7 +415,7 @@ def oracle_accepted(buys, sells):
     return buyer[:b], seller[:s]
 
 
-def oracle_price(buys, sells, rule, pruned=True, divider=0.5, compensation=0.0):
+def oracle_price(buys, sells, rule, pruned=True, divider=0.5, compensation_share=0.0):
     """SPEC §3 price of one step under ``rule``."""
     if rule == "crossing_value":
         return oracle_crossing(buys, sells)
@@ -429,7 +431,7 @@ def oracle_price(buys, sells, rule, pruned=True, divider=0.5, compensation=0.0):
     if rule == "mmr":
         return max_sell + divider * (min_buy - max_sell)
     sdr = sum(o[1] for o in sells) / sum(o[1] for o in buys)
-    lam = compensation * (min_buy - max_sell)
+    lam = compensation_share * (min_buy - max_sell)
     if sdr >= 1:
         return max_sell + lam / sdr
     if max_sell + lam == 0:  # the harmonic mean of 0 and min_buy (0/0 when both are 0)
@@ -505,7 +507,8 @@ def by_step(rows):
 
 VARIANTS = [("crossing_value", {}), ("mmr", {"pruned": False}), ("mmr", {"pruned": True}),
             ("mmr", {"divider": 0.2}), ("sdr", {"pruned": False}), ("sdr", {"pruned": True}),
-            ("sdr", {"compensation": 0.4}), ("sdr", {"pruned": False, "compensation": 1.0})]
+            ("sdr", {"compensation_share": 0.4}),
+            ("sdr", {"pruned": False, "compensation_share": 1.0})]
 
 
 @settings(max_examples=150, deadline=None)

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from lectoolkit.metrics import (
     bills_table,
     compare_mechanisms,
+    daily_bills,
     energy_ratios,
     gini,
     individual_rationality,
@@ -122,6 +123,68 @@ def test_compare_mechanisms_on_seed_community():
     assert table.loc["conventional", "self_sufficiency"] < table.loc["sdr", "self_sufficiency"]
     assert table.loc[["conventional", "bs_seed", "sdr"], "budget_balanced"].all()
     assert table["worse_off"].map(type).eq(str).all()
+
+
+def test_daily_bills_of_seed002_match_the_seed():
+    """Seed 002's daily table (its own code, tests/data/README.md) for its three bills."""
+    import json
+    from pathlib import Path
+
+    profiles = pytest.importorskip("lectoolkit.profiles")
+    com = profiles.seed_community_002()
+    kw = dict(price_buy_per_kwh=com.price_buy_per_kwh, price_sell_per_kwh=com.price_sell_per_kwh,
+              p2p_allowed=com.p2p_allowed, timestep_h=com.timestep_h)
+    res = {
+        "bill_conv_Rs": settle(com.load_kwh, com.pv_kwh, "conventional", **kw),
+        "bill_mmr_Rs": settle(com.load_kwh, com.pv_kwh, "mmr", variant="seed002", **kw),
+        "bill_bs_Rs": settle(com.load_kwh, com.pv_kwh, "bill_sharing", variant="seed002", **kw),
+    }
+    reference = json.loads((Path(__file__).resolve().parent / "data"
+                            / "seed002_reference.json").read_text())["daily"]
+    table = daily_bills(res)
+    assert table.index.name == "day" and len(table) == 30
+    assert (table.index == pd.date_range("2025-01-01", periods=30, freq="D")).all()
+    for column in res:
+        np.testing.assert_allclose(table[column], reference[column], rtol=1e-9, err_msg=column)
+
+
+def test_daily_bills_by_hand_without_time_stamps():
+    # 5 steps of 6 h: days are steps 0-3 and step 4 (partial); buy 10, sell 4
+    load = np.array([[1.0, 0.0], [2.0, 0.0], [0.0, 0.0], [0.0, 1.0], [3.0, 0.0]])
+    pv = np.array([[0.0, 1.0], [0.0, 0.0], [0.0, 2.0], [0.0, 0.0], [0.0, 0.0]])
+    res = {"conventional": settle(load, pv, "conventional", **PRICES)}
+    table = daily_bills(res, timestep_h=6.0)
+    assert table.index.name == "day" and table.index.tolist() == [0, 1]
+    # day 0: imports 1 + 2 + 1 at 10, exports 1 + 2 at 4 -> 40 - 12; day 1: 3 x 10
+    assert table["conventional"].tolist() == [28.0, 30.0]
+
+
+def test_daily_bills_sum_to_the_bills():
+    rng = np.random.default_rng(4)
+    load, pv = rng.uniform(0, 2, (10, 3)), rng.uniform(0, 2, (10, 3))
+    res = {m: settle(load, pv, m, **PRICES) for m in ("conventional", "sdr", "bill_sharing")}
+    table = daily_bills(res, timestep_h=8.0)
+    assert len(table) == 4
+    for label, r in res.items():
+        assert table[label].sum() == pytest.approx(r.bills.sum(), rel=1e-12)
+
+
+def test_daily_bills_arguments_checked():
+    res = two_member_results()
+    with pytest.raises(ValueError, match="^timestep_h: required"):
+        daily_bills(res)
+    with pytest.raises(ValueError, match="^timestep_h: expected a step dividing"):
+        daily_bills(res, timestep_h=0.7)
+    stamped = pd.DataFrame([[2.0, 0.0]], index=pd.date_range("2025-01-01", periods=1),
+                           columns=["a", "b"])
+    zero = stamped * 0.0
+    one = {"conventional": settle(stamped, zero, "conventional", **PRICES)}
+    with pytest.raises(ValueError, match="^timestep_h: the results carry time stamps"):
+        daily_bills(one, timestep_h=1.0)
+    longer = {"conventional": settle(np.ones((2, 2)), np.zeros((2, 2)), "conventional",
+                                     **PRICES), "mmr": res["mmr"]}
+    with pytest.raises(ValueError, match="^results: .* one horizon"):
+        daily_bills(longer, timestep_h=1.0)
 
 
 def test_bad_input_rejected():

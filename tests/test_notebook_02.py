@@ -37,3 +37,27 @@ def test_coalition_findings(study):
     assert metrics["n100_sampled_months"] > 0 and metrics["n100_max_exporters"] > 20
     assert metrics["n100_max_std_error"] > 0
     assert metrics["n100_sampled_efficiency_gap"] < 1e-6
+
+
+def test_an_interactive_session_shows_the_explorer_and_writes_nothing_into_figures(tmp_path):
+    # the notebook opened by hand (INTERACTIVE = True, its default) in a copy of the project
+    import shutil
+
+    import nbformat
+    import papermill
+
+    from tests.conftest import DATA, NOTEBOOKS
+
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    shutil.copy(NOTEBOOKS / f"{STEM}.ipynb", notebooks)
+    executed = tmp_path / "executed.ipynb"
+    papermill.execute_notebook(
+        notebooks / f"{STEM}.ipynb", executed, cwd=notebooks, progress_bar=False,
+        parameters={"DATA_DIR": str(DATA), "N100_PERMUTATIONS": 200, "N_SWEEP": [1.0, 1.1]})
+    assert not (tmp_path / "figures").exists()  # FIG_DIR's default, ../figures
+    written = {p.name for p in (tmp_path / "build" / "interactive").iterdir()}
+    assert f"{STEM}__metrics.json" in written
+    outputs = [o for c in nbformat.read(executed, as_version=4).cells if c.cell_type == "code"
+               for o in c.get("outputs", [])]
+    assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in outputs)

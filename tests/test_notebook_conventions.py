@@ -45,3 +45,24 @@ def test_quick_parameters_name_existing_notebooks_and_parameters():
         cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
         names = {p.name for p in PythonTranslator.inspect(cell)}
         assert set(overrides or {}) <= names, stem
+
+
+INTERACTIVE_STUDIES = ["01_profit_allocation", "02_nrgx_shapley_coalition", "03_p2p_settlement",
+                       "04_community_invoicing", "05_rec_pricing", "06_shapley_at_scale"]
+
+
+@pytest.mark.parametrize("stem", INTERACTIVE_STUDIES)
+def test_interactive_sessions_open_on_an_explorer_and_keep_out_of_figures(stem):
+    nb = nbformat.read(NOTEBOOKS / f"{stem}.ipynb", as_version=4)
+    code = [c.source for c in nb.cells if c.cell_type == "code"]
+    params = next(i for i, c in enumerate(nb.cells)
+                  if "parameters" in c.metadata.get("tags", []))
+    after = [c.source for c in nb.cells[params + 1:] if c.cell_type == "code"]
+    # the cell after the parameters sends an interactive session's outputs to build/
+    assert re.search(r"^if INTERACTIVE:.*\n\s+FIG_DIR = .*build", after[0], re.M), after[0]
+    # the explorer comes right after it, from lectoolkit.widgets, only when INTERACTIVE
+    assert re.match(r"if INTERACTIVE:\n\s+display\(\w+_explorer\(", after[1]), after[1]
+    assert any("from lectoolkit.widgets import" in source for source in code)
+    # notebooks call the library: no function defined here, nothing from benchmarks/
+    assert not any(re.search(r"^\s*def ", source, re.M) for source in code)
+    assert not any("benchmarks" in source or "sys.path" in source for source in code)

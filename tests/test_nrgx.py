@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from lectoolkit._validate import ResultRangeError
 from lectoolkit.io import read_prosumer_monthly
-from lectoolkit.nrgx import charge, payment, period_totals, settle_nrgx, settle_nrgx_coalitions
+from lectoolkit.nrgx import CENT, charge, payment, period_totals, settle_nrgx
+from lectoolkit.nrgx_coalitions import settle_nrgx_coalitions
 from tests.conftest import DATA
 
 N3 = DATA / "prosumer_N3_model_20210129_1416.csv"
@@ -39,13 +40,13 @@ def n3():
 
 
 def test_seed_first_period(n3):
-    cash = settle_nrgx(n3, n3["price"].max(), n3["price"].min(), a=1e6)
+    cash = settle_nrgx(n3, CENT * n3["price"].max(), CENT * n3["price"].min(), a_kwh2=1e6)
     first = cash[cash["time"] == "2019-10-01"]
     np.testing.assert_allclose(first["nrg_cash"], [-17.458161, 15.475455, -48.256628], atol=ATOL)
 
 
 def test_seed_monthly_sums(n3):
-    cash = settle_nrgx(n3, n3["price"].max(), n3["price"].min(), a=1e6)
+    cash = settle_nrgx(n3, CENT * n3["price"].max(), CENT * n3["price"].min(), a_kwh2=1e6)
     monthly = cash.groupby("time")["nrg_cash"].sum()
     expected = pd.Series(SEED_MONTHLY_CASH)
     expected.index = pd.to_datetime(expected.index)
@@ -60,7 +61,8 @@ def test_seed_monthly_totals(n3):
 
 def test_seed_swapped_prices_option(n3):
     # seed 001, Out[147]: the call with max/min prices passed in swapped order
-    cash = settle_nrgx(n3, n3["price"].max(), n3["price"].min(), a=1e6, seed_swapped_prices=True)
+    cash = settle_nrgx(n3, CENT * n3["price"].max(), CENT * n3["price"].min(), a_kwh2=1e6,
+                       seed_swapped_prices=True)
     first = cash[cash["time"] == "2019-10-01"]
     np.testing.assert_allclose(first["nrg_cash"], [-21.450119, 12.595408, -59.290917], atol=ATOL)
 
@@ -68,22 +70,22 @@ def test_seed_swapped_prices_option(n3):
 def test_settle_does_not_mutate_and_is_order_free(n3):
     shuffled = n3.sample(frac=1.0, random_state=0)
     before = shuffled.copy()
-    a = settle_nrgx(shuffled, 12.09, 9.84, a=1e6)
+    a = settle_nrgx(shuffled, 0.1209, 0.0984, a_kwh2=1e6)
     pd.testing.assert_frame_equal(shuffled, before)
-    b = settle_nrgx(n3, 12.09, 9.84, a=1e6)
+    b = settle_nrgx(n3, 0.1209, 0.0984, a_kwh2=1e6)
     pd.testing.assert_frame_equal(a, b)
 
 
-def test_prices_in_currency_units_match_cents(n3):
-    cents = settle_nrgx(n3, 12.09, 9.84, a=1e6)
-    money = settle_nrgx(n3, 0.1209, 0.0984, a=1e6, prices_in_cents=False)
+def test_prices_in_cents_converted_by_cent_match_money(n3):
+    cents = settle_nrgx(n3, CENT * 12.09, CENT * 9.84, a_kwh2=1e6)
+    money = settle_nrgx(n3, 0.1209, 0.0984, a_kwh2=1e6)
     np.testing.assert_allclose(cents["nrg_cash"], money["nrg_cash"], rtol=1e-12)
 
 
 def test_period_totals(n3):
     totals = period_totals(n3)
-    assert totals.loc["2019-10-01", "total_export_kwh"] == pytest.approx(190.824158)
-    assert totals.loc["2019-10-01", "total_consumption_kwh"] == pytest.approx(822.730493)
+    assert totals.loc["2019-10-01", "community_export_kwh"] == pytest.approx(190.824158)
+    assert totals.loc["2019-10-01", "community_import_kwh"] == pytest.approx(822.730493)
 
 
 def test_payment_closed_forms():
@@ -92,7 +94,7 @@ def test_payment_closed_forms():
     # one unit of width away: g = x q / e
     assert payment(10.0, 50.0, 50.0 + np.sqrt(1e3), 0.2, 1e3) == pytest.approx(2.0 / np.e)
     # exponent n
-    assert payment(3.0, 1.0, 1.0, 1.0, 1.0, n=2) == pytest.approx(9.0)
+    assert payment(3.0, 1.0, 1.0, 1.0, 1.0, exponent=2) == pytest.approx(9.0)
     # far off balance: underflows to 0 without overflow warnings
     assert payment(10.0, 0.0, 1e6, 0.2, 1.0) == 0.0
 
@@ -119,14 +121,14 @@ def test_payment_and_charge_bounds(x, y, tp, tc, n):
     [
         ({"export_kwh": np.nan}, "export_kwh"),
         ({"export_kwh": -1.0}, "export_kwh"),
-        ({"total_export_kwh": np.inf}, "total_export_kwh"),
+        ({"community_export_kwh": np.inf}, "community_export_kwh"),
         ({"a_kwh2": 0.0}, "a_kwh2"),
-        ({"n": -1.0}, "n:"),
+        ({"exponent": -1.0}, "exponent:"),
         ({"max_price_per_kwh": np.nan}, "max_price_per_kwh"),
     ],
 )
 def test_payment_rejects_bad_input(kwargs, message):
-    args = {"export_kwh": 1.0, "total_export_kwh": 1.0, "total_consumption_kwh": 1.0,
+    args = {"export_kwh": 1.0, "community_export_kwh": 1.0, "community_import_kwh": 1.0,
             "max_price_per_kwh": 0.1, "a_kwh2": 1.0}
     args.update(kwargs)
     with pytest.raises(ValueError, match=message):
@@ -134,7 +136,7 @@ def test_payment_rejects_bad_input(kwargs, message):
 
 
 def test_charge_rejects_bad_input():
-    with pytest.raises(ValueError, match="consumption_kwh"):
+    with pytest.raises(ValueError, match="import_kwh"):
         charge(-1.0, 1.0, 1.0, 0.1)
     with pytest.raises(ValueError, match="min_price_per_kwh"):
         charge(1.0, 1.0, 1.0, np.nan)
@@ -142,24 +144,25 @@ def test_charge_rejects_bad_input():
 
 def test_settle_rejects_bad_frames(n3):
     with pytest.raises(ValueError, match="missing columns"):
-        settle_nrgx(n3.drop(columns="consumption"), 12.0, 9.0, a=1e6)
+        settle_nrgx(n3.drop(columns="consumption"), 0.12, 0.09, a_kwh2=1e6)
     bad = n3.copy()
     bad.loc[3, "net_energy"] = 5.0
     with pytest.raises(ValueError, match="net_energy"):
-        settle_nrgx(bad, 12.0, 9.0, a=1e6)
+        settle_nrgx(bad, 0.12, 0.09, a_kwh2=1e6)
     bad = n3.copy()
     bad.loc[3, "consumption"] = np.nan
     with pytest.raises(ValueError, match="consumption"):
-        settle_nrgx(bad, 12.0, 9.0, a=1e6)
+        settle_nrgx(bad, 0.12, 0.09, a_kwh2=1e6)
 
 
 def test_coalition_linear_payment_is_additive(n3):
     # n = 1: v(S) = sum of stand-alone payments, so Shapley = stand-alone payment
-    table = settle_nrgx_coalitions(n3, 12.09, a=1e6, n=1.0)
+    result = settle_nrgx_coalitions(n3, 0.1209, a_kwh2=1e6, exponent=1.0)
+    table = result.per_member
     np.testing.assert_allclose(table["shapley"], table["standalone"], rtol=1e-12)
-    np.testing.assert_allclose(table["coalition_gain"], 0.0, atol=1e-9)
+    np.testing.assert_allclose(result.per_period["coalition_gain"], 0.0, atol=1e-9)
     # the stand-alone payments are the seed's nrg_cash of the exporters (Out[109] first row)
-    first = table[table["time"] == "2019-10-01"]
+    first = table.xs(pd.Timestamp("2019-10-01"), level="step")
     np.testing.assert_allclose(first["standalone"], [15.475455], atol=ATOL)
 
 
@@ -175,19 +178,22 @@ def test_coalition_quadratic_payment_closed_form(export, consumption):
         "consumption": [0.0] * k + [consumption], "net_energy": [-x for x in export] + [0.0],
     })
     a, q = 1e7, 0.1
-    table = settle_nrgx_coalitions(frame, q, a=a, n=2.0, prices_in_cents=False)
+    result = settle_nrgx_coalitions(frame, q, a_kwh2=a, exponent=2.0)
     x = np.asarray(export)
     c = q * np.exp(-((x.sum() - consumption) ** 2) / a)
-    np.testing.assert_allclose(table["shapley"], c * x * x.sum(), rtol=1e-9)
-    assert table["coalition_gain"].iloc[0] >= -1e-9
-    assert table["shapley"].sum() == pytest.approx(table["coalition_worth"].iloc[0], rel=1e-12)
+    np.testing.assert_allclose(result.per_member["shapley"], c * x * x.sum(), rtol=1e-9)
+    period = result.per_period.iloc[0]
+    assert period["coalition_gain"] >= -1e-9 and period["n_members"] == k and period["exact"]
+    assert result.per_member["shapley"].sum() == pytest.approx(period["coalition_worth"],
+                                                               rel=1e-12)
 
 
 def test_coalition_skips_periods_without_exporters(n3):
-    table = settle_nrgx_coalitions(n3, 12.09, a=1e6, n=1.1)
+    result = settle_nrgx_coalitions(n3, 0.1209, a_kwh2=1e6, exponent=1.1)
     exporting_months = n3[n3["net_energy"] < 0]["time"].unique()
-    assert sorted(table["time"].unique()) == sorted(exporting_months)
-    assert (table["std_error"] == 0).all()
+    assert sorted(result.per_period.index) == sorted(exporting_months)
+    assert sorted(result.per_member.index.unique("step")) == sorted(exporting_months)
+    assert (result.per_member["std_error"] == 0).all() and result.per_period["exact"].all()
 
 
 # --------------------------------------------------------------------------- issue 7
@@ -197,9 +203,9 @@ def test_settle_refuses_duplicated_id_time_rows(n3):
     # a repeated (id, time) row used to be settled twice and counted twice in the totals
     doubled = pd.concat([n3, n3.iloc[[4]]], ignore_index=True)
     with pytest.raises(ValueError, match=r"^frame: \(id, time\) = \(.*\) repeats at row 42"):
-        settle_nrgx(doubled, 12.09, 9.84, a=1e6)
+        settle_nrgx(doubled, 0.1209, 0.0984, a_kwh2=1e6)
     with pytest.raises(ValueError, match=r"^frame: \(id, time\)"):
-        settle_nrgx_coalitions(doubled, 12.09, a=1e6)
+        settle_nrgx_coalitions(doubled, 0.1209, a_kwh2=1e6)
 
 
 def test_settle_refuses_a_row_that_imports_and_exports(n3):
@@ -208,27 +214,27 @@ def test_settle_refuses_a_row_that_imports_and_exports(n3):
     row = int(np.flatnonzero(bad["net_energy"] < 0)[0])
     bad.loc[row, "consumption"] = 5.0
     with pytest.raises(ValueError, match=rf"^frame: row {row} has consumption 5.0 and net_energy"):
-        settle_nrgx(bad, 12.09, 9.84, a=1e6)
+        settle_nrgx(bad, 0.1209, 0.0984, a_kwh2=1e6)
 
 
 @pytest.mark.parametrize(
     ("kwargs", "error", "pattern"),
     [
-        ({"max_price": np.nan}, ValueError, r"^max_price: expected a finite number"),
-        ({"min_price": True}, TypeError, r"^min_price: expected a real number"),
-        ({"max_price": "12"}, TypeError, r"^max_price: expected a real number"),
-        ({"min_price": -1.0}, ValueError, r"^min_price: expected a number >= 0"),
-        ({"max_price": 9.0}, ValueError, r"^min_price: expected a number <= max_price = 9.0"),
-        ({"a": 0.0}, ValueError, r"^a: expected a number > 0"),
-        ({"a": -1e6}, ValueError, r"^a: expected a number > 0"),
-        ({"n": 0.0}, ValueError, r"^n: expected a number > 0"),
-        ({"n": np.inf}, ValueError, r"^n: expected a finite number"),
-        ({"prices_in_cents": 1}, TypeError, r"^prices_in_cents: expected True or False"),
+        ({"max_price_per_kwh": np.nan}, ValueError, r"^max_price_per_kwh: expected a finite"),
+        ({"min_price_per_kwh": True}, TypeError, r"^min_price_per_kwh: expected a real number"),
+        ({"max_price_per_kwh": "12"}, TypeError, r"^max_price_per_kwh: expected a real number"),
+        ({"min_price_per_kwh": -1.0}, ValueError, r"^min_price_per_kwh: expected a number >= 0"),
+        ({"max_price_per_kwh": 0.09}, ValueError,
+         r"^min_price_per_kwh: expected a number <= max_price_per_kwh = 0.09"),
+        ({"a_kwh2": 0.0}, ValueError, r"^a_kwh2: expected a number > 0"),
+        ({"a_kwh2": -1e6}, ValueError, r"^a_kwh2: expected a number > 0"),
+        ({"exponent": 0.0}, ValueError, r"^exponent: expected a number > 0"),
+        ({"exponent": np.inf}, ValueError, r"^exponent: expected a finite number"),
         ({"seed_swapped_prices": "yes"}, TypeError, r"^seed_swapped_prices: expected True"),
     ],
 )
 def test_settle_refuses_bad_scalars(n3, kwargs, error, pattern):
-    args = {"max_price": 12.09, "min_price": 9.84, "a": 1e6}
+    args = {"max_price_per_kwh": 0.1209, "min_price_per_kwh": 0.0984, "a_kwh2": 1e6}
     args.update(kwargs)
     with pytest.raises(error, match=pattern):
         settle_nrgx(n3, **args)
@@ -237,19 +243,21 @@ def test_settle_refuses_bad_scalars(n3, kwargs, error, pattern):
 @pytest.mark.parametrize(
     ("kwargs", "pattern"),
     [
-        ({"max_price": 1e308}, r"^frame, max_price, min_price, n: the payments or charges"),
-        ({"n": 200.0}, r"^frame, max_price, min_price, n: the payments or charges"),
+        ({"max_price_per_kwh": 1e308},
+         r"^frame, max_price_per_kwh, min_price_per_kwh, exponent: the payments or charges"),
+        ({"exponent": 200.0},
+         r"^frame, max_price_per_kwh, min_price_per_kwh, exponent: the payments or charges"),
     ],
 )
 def test_settle_overflow_is_refused_not_returned_as_inf(n3, kwargs, pattern):
-    args = {"max_price": 12.09, "min_price": 9.84, "a": 1e6}
+    args = {"max_price_per_kwh": 0.1209, "min_price_per_kwh": 0.0984, "a_kwh2": 1e6}
     args.update(kwargs)
     with pytest.raises(ResultRangeError, match=pattern):
         settle_nrgx(n3, **args)
     huge = n3.copy()
     huge["consumption"] = np.where(huge["consumption"] > 0, 1e308, 0.0)
     with pytest.raises(ResultRangeError, match=r"^frame: the period totals"):
-        settle_nrgx(huge, 12.09, 9.84, a=1e6)
+        settle_nrgx(huge, 0.1209, 0.0984, a_kwh2=1e6)
 
 
 @pytest.mark.parametrize(
@@ -260,17 +268,17 @@ def test_settle_overflow_is_refused_not_returned_as_inf(n3, kwargs, pattern):
         ({"max_price_per_kwh": -0.1}, ValueError, r"^max_price_per_kwh: expected a number >= 0"),
         ({"a_kwh2": np.nan}, ValueError, r"^a_kwh2: expected a finite number"),
         ({"a_kwh2": False}, TypeError, r"^a_kwh2: expected a real number"),
-        ({"n": 0.0}, ValueError, r"^n: expected a number > 0"),
-        ({"export_kwh": [1.0, 2.0], "total_export_kwh": [1.0, 2.0, 3.0]}, ValueError,
-         r"^total_export_kwh: shape \(3,\) does not broadcast with the shape \(2,\) of export"),
-        ({"export_kwh": 1e200, "n": 2.0}, ResultRangeError,
-         r"^export_kwh, max_price_per_kwh, n: payments leave the range of float64"),
+        ({"exponent": 0.0}, ValueError, r"^exponent: expected a number > 0"),
+        ({"export_kwh": [1.0, 2.0], "community_export_kwh": [1.0, 2.0, 3.0]}, ValueError,
+         r"^community_export_kwh: shape \(3,\) does not broadcast with the shape \(2,\) of export"),
+        ({"export_kwh": 1e200, "exponent": 2.0}, ResultRangeError,
+         r"^export_kwh, max_price_per_kwh, exponent: payments leave the range of float64"),
     ],
 )
 def test_payment_refuses_bad_scalars_and_overflow(kwargs, error, pattern):
     # a negative price used to be turned positive by abs(); NaN exponents and bools
     # passed through float()
-    args = {"export_kwh": 1.0, "total_export_kwh": 1.0, "total_consumption_kwh": 1.0,
+    args = {"export_kwh": 1.0, "community_export_kwh": 1.0, "community_import_kwh": 1.0,
             "max_price_per_kwh": 0.1, "a_kwh2": 1.0}
     args.update(kwargs)
     with pytest.raises(error, match=pattern):
@@ -280,14 +288,14 @@ def test_payment_refuses_bad_scalars_and_overflow(kwargs, error, pattern):
 def test_charge_refuses_negative_price_and_overflow():
     with pytest.raises(ValueError, match=r"^min_price_per_kwh: expected a number >= 0"):
         charge(1.0, 1.0, 1.0, -0.1)
-    with pytest.raises(ResultRangeError, match=r"^consumption_kwh, min_price_per_kwh: charges"):
+    with pytest.raises(ResultRangeError, match=r"^import_kwh, min_price_per_kwh: charges"):
         charge(1e308, 0.0, 1.0, 10.0)
 
 
 def test_payment_exact_where_intermediates_leave_float64():
     # closed forms: x**n q with a balanced market (bell = 1)
-    assert payment(1e200, 5.0, 5.0, 1e-200, 1.0, n=2) == pytest.approx(1e200, rel=1e-12)
-    assert payment(1e-200, 5.0, 5.0, 1e300, 1.0, n=2) == pytest.approx(1e-100, rel=1e-12)
+    assert payment(1e200, 5.0, 5.0, 1e-200, 1.0, exponent=2) == pytest.approx(1e200, rel=1e-12)
+    assert payment(1e-200, 5.0, 5.0, 1e300, 1.0, exponent=2) == pytest.approx(1e-100, rel=1e-12)
     # bell underflowing on its own while the payment is representable: x q e^{-800}
     assert payment(1.0, 0.0, 800.0, 1e300, 800.0) == pytest.approx(
         np.exp(np.log(1e300) - 800.0), rel=1e-12)
@@ -306,7 +314,7 @@ def test_payment_pairs_series_by_label():
     out = payment(export, totals, pd.Series([2.0, 3.0], index=["a", "b"]), 1.0, 1.0)
     pd.testing.assert_series_equal(out, pd.Series([1.0, 2.0], index=["a", "b"],
                                                   name="payment"))
-    with pytest.raises(ValueError, match=r"^total_export_kwh: labels differ from those of"):
+    with pytest.raises(ValueError, match=r"^community_export_kwh: labels differ from those of"):
         payment(export, pd.Series([3.0, 2.0], index=["b", "c"]), 1.0, 1.0, 1.0)
 
 
@@ -319,13 +327,61 @@ def test_payment_pairs_series_by_label():
         ({"max_exact_players": True}, TypeError, r"^max_exact_players: expected an integer"),
         ({"rng": -1}, ValueError, r"^rng: expected an integer >= 0"),
         ({"rng": "seed"}, TypeError, r"^rng: expected an integer"),
-        ({"max_price": -1.0}, ValueError, r"^max_price: expected a number >= 0"),
-        ({"n": 200.0}, ResultRangeError, r"^frame, max_price, n: the coalition payments"),
+        ({"max_price_per_kwh": -1.0}, ValueError, r"^max_price_per_kwh: expected a number >= 0"),
+        ({"exponent": 200.0}, ResultRangeError,
+         r"^frame, max_price_per_kwh, exponent: the coalition payments"),
     ],
 )
 def test_coalitions_check_sizes_and_scalars_before_any_period(n3, kwargs, error, pattern):
     # n3 never reaches the sampler (at most 3 exporters), so these used to pass silently
-    args = {"max_price": 12.09, "a": 1e6, "n": 1.1}
+    args = {"max_price_per_kwh": 0.1209, "a_kwh2": 1e6, "exponent": 1.1}
     args.update(kwargs)
     with pytest.raises(error, match=pattern):
         settle_nrgx_coalitions(n3, **args)
+
+
+def test_coalitions_sampled_beyond_max_exact_players():
+    # cubic payment: the sampled periods must be flagged, carry standard errors and sit
+    # within 4 of them of the exact (enumerated) Shapley value of the same period
+    export = np.array([5.0, 10.0, 20.0, 40.0, 3.0])
+    frame = pd.DataFrame({"id": list("abcdef"), "time": "2020-01-01",
+                          "consumption": [0.0] * 5 + [50.0],
+                          "net_energy": list(-export) + [0.0]})
+    args = {"max_price_per_kwh": 0.1, "a_kwh2": 1e6, "exponent": 3.0}
+    exact = settle_nrgx_coalitions(frame, **args)
+    sampled = settle_nrgx_coalitions(frame, **args, max_exact_players=2, n_permutations=200,
+                                     rng=3)
+    table = sampled.per_member
+    assert list(table.index.get_level_values("member")) == list("abcde")
+    assert exact.per_period["exact"].iloc[0] and not sampled.per_period["exact"].iloc[0]
+    assert (table["std_error"] > 0).all() and (exact.per_member["std_error"] == 0).all()
+    z = (table["shapley"] - exact.per_member["shapley"]).abs() / table["std_error"]
+    assert (z <= 4).all(), z
+    assert table["shapley"].sum() == pytest.approx(sampled.per_period["coalition_worth"].iloc[0],
+                                                   rel=1e-12)
+
+
+def test_coalitions_without_exporters_are_empty():
+    frame = pd.DataFrame({"id": [1, 2], "time": "2020-01-01", "consumption": [1.0, 2.0],
+                          "net_energy": [0.0, 0.0]})
+    result = settle_nrgx_coalitions(frame, 0.1, a_kwh2=1e6)
+    assert result.per_member.empty and result.per_period.empty
+    assert list(result.per_member.index.names) == ["step", "member"]
+    assert list(result.per_period.columns) == ["n_members", "coalition_worth", "coalition_gain",
+                                               "exact"]
+
+
+def test_pricing_module_imports_no_game_module():
+    # nrgx is the pricing only: the coalition settlement sits above games and shapley
+    import ast
+    import subprocess
+    import sys
+
+    code = ("import sys, lectoolkit.nrgx; "
+            "print(sorted(m for m in sys.modules if m.startswith('lectoolkit.')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    loaded = set(ast.literal_eval(out))
+    assert "lectoolkit.nrgx" in loaded
+    assert not loaded & {"lectoolkit.games", "lectoolkit.coalitions", "lectoolkit.shapley",
+                         "lectoolkit.nrgx_coalitions"}

@@ -286,7 +286,7 @@ def test_seed002_bills(seed002, seed002_reference, mechanism, variant):
     np.testing.assert_allclose(result.bills[expected.index], expected, rtol=1e-9)
     column = {"conventional": "bill_conv_Rs", "mmr": "bill_mmr_Rs",
               "bill_sharing": "bill_bs_Rs"}[mechanism]
-    daily = result.cost.sum(axis=1).to_numpy().reshape(30, STEPS).sum(axis=1)
+    daily = pytest.importorskip("lectoolkit.metrics").daily_bills({mechanism: result})[mechanism]
     np.testing.assert_allclose(daily, seed002_reference["daily"][column], rtol=1e-9)
 
 
@@ -318,12 +318,12 @@ MEMBERS = pr.community_members(1, 1)
         (lambda: pr.community_members(1, True), TypeError, "n_prosumers"),
         (lambda: pr.draw_tariffs(MEMBERS, 42), TypeError, "rng"),
         (lambda: pr.draw_tariffs([False, True], RNG), TypeError, "is_prosumer"),
-        (lambda: pr.draw_tariffs(MEMBERS, RNG, consumer_buy_per_kwh=(7, 6)), ValueError,
-         "consumer_buy_per_kwh"),
-        (lambda: pr.draw_tariffs(MEMBERS, RNG, prosumer_sell_per_kwh=(np.nan, 3)), ValueError,
-         "prosumer_sell_per_kwh"),
-        (lambda: pr.draw_tariffs(MEMBERS, RNG, prosumer_buy_per_kwh=5.0), TypeError,
-         "prosumer_buy_per_kwh"),
+        (lambda: pr.draw_tariffs(MEMBERS, RNG, price_buy_consumer_per_kwh=(7, 6)), ValueError,
+         "price_buy_consumer_per_kwh"),
+        (lambda: pr.draw_tariffs(MEMBERS, RNG, price_sell_prosumer_per_kwh=(np.nan, 3)), ValueError,
+         "price_sell_prosumer_per_kwh"),
+        (lambda: pr.draw_tariffs(MEMBERS, RNG, price_buy_prosumer_per_kwh=5.0), TypeError,
+         "price_buy_prosumer_per_kwh"),
         (lambda: pr.generate_household_loads(MEMBERS, 0, RNG), ValueError, "days"),
         (lambda: pr.generate_household_loads(MEMBERS, -3, RNG), ValueError, "days"),
         (lambda: pr.generate_household_loads(MEMBERS, 1.5, RNG), ValueError, "days"),
@@ -377,7 +377,7 @@ def test_event_bad_input(small):
     _, pv = small
     with pytest.raises(ValueError, match="n_events"):
         pr.draw_inverter_outages(["P1"], 2, -1, RNG)
-    with pytest.raises(ValueError, match="prosumer_ids"):
+    with pytest.raises(ValueError, match="prosumers"):
         pr.draw_inverter_outages([], 2, 1, RNG)
     with pytest.raises(ValueError, match="days"):
         pr.draw_inverter_outages(["P1"], 0, 1, RNG)
@@ -458,8 +458,8 @@ def test_monthly_is_reproducible_and_rejects_bad_input():
         synthetic_prosumer_monthly(3, ["2020-01-01"], rng, price_cents_per_kwh=np.nan)
     with pytest.raises(TypeError, match="rng"):
         synthetic_prosumer_monthly(3, ["2020-01-01"], 42)
-    with pytest.raises(ValueError, match="demand_bounds_kwh"):
-        synthetic_prosumer_monthly(3, ["2020-01-01"], rng, demand_bounds_kwh=(10, 5))
+    with pytest.raises(ValueError, match="load_bounds_kwh"):
+        synthetic_prosumer_monthly(3, ["2020-01-01"], rng, load_bounds_kwh=(10, 5))
 
 
 # --- reliability pass (issue 7): one regression test per defect of the audit -------------
@@ -518,21 +518,21 @@ def test_generated_horizon_starts_at_midnight():
 @pytest.mark.parametrize("ids", ["P1", "P12", b"P1"])
 def test_draw_inverter_outages_refuses_a_single_string(ids):
     # "P1" used to be split into the members "P" and "1"
-    with pytest.raises(TypeError, match="^prosumer_ids: .*single string"):
+    with pytest.raises(TypeError, match="^prosumers: .*single string"):
         pr.draw_inverter_outages(ids, 30, 2, np.random.default_rng(3))
     one = pr.draw_inverter_outages(["P12"], 30, 2, np.random.default_rng(3))
     assert one["member"].tolist() == ["P12", "P12"]
 
 
 def test_draw_inverter_outages_refuses_repeated_or_boolean_ids():
-    with pytest.raises(ValueError, match="^prosumer_ids: duplicated"):
+    with pytest.raises(ValueError, match="^prosumers: duplicated"):
         pr.draw_inverter_outages(["P1", "P1", "P2"], 30, 2, RNG)
-    with pytest.raises(TypeError, match="^prosumer_ids: "):
+    with pytest.raises(TypeError, match="^prosumers: "):
         pr.draw_inverter_outages(pr.community_members(1, 2), 30, 2, RNG)  # is_prosumer itself
 
 
-@pytest.mark.parametrize("name", ["generation_mean_kwh", "generation_sd_kwh",
-                                  "demand_mean_kwh", "demand_sd_kwh"])
+@pytest.mark.parametrize("name", ["pv_mean_kwh", "pv_sd_kwh",
+                                  "load_mean_kwh", "load_sd_kwh"])
 @pytest.mark.parametrize("value", [np.nan, np.inf, -np.inf])
 def test_synthetic_monthly_refuses_non_finite_means_and_deviations(name, value):
     # NaN used to slip through np.clip into every generation value
@@ -554,8 +554,8 @@ def test_synthetic_monthly_refuses_non_finite_means_and_deviations(name, value):
          "n_maintenance_windows"),
         (lambda: pr.seed_community_002(True), "seed"),
         (lambda: pr.synthetic_prosumer_monthly(True, ["2020-01-01"], RNG), "n_prosumers"),
-        (lambda: pr.draw_tariffs(MEMBERS, RNG, consumer_buy_per_kwh=(True, 7.0)),
-         "consumer_buy_per_kwh"),
+        (lambda: pr.draw_tariffs(MEMBERS, RNG, price_buy_consumer_per_kwh=(True, 7.0)),
+         "price_buy_consumer_per_kwh"),
         (lambda: pr.draw_tariffs(MEMBERS.astype(int), RNG), "is_prosumer"),
     ],
 )
@@ -586,10 +586,11 @@ def test_is_prosumer_is_paired_with_the_load_columns_by_label():
 
 
 def test_prosumer_sell_range_must_stay_below_the_buy_range():
-    with pytest.raises(ValueError, match="^prosumer_sell_per_kwh: .*prosumer_buy_per_kwh"):
-        pr.draw_tariffs(MEMBERS, RNG, prosumer_sell_per_kwh=(3.0, 5.5))
-    with pytest.raises(ValueError, match="^prosumer_sell_per_kwh: every drawn sell tariff"):
-        pr.build_community(1, 2, 2, RNG, prosumer_sell_per_kwh=(0.0, 0.0))
+    with pytest.raises(ValueError,
+                       match="^price_sell_prosumer_per_kwh: .*price_buy_prosumer_per_kwh"):
+        pr.draw_tariffs(MEMBERS, RNG, price_sell_prosumer_per_kwh=(3.0, 5.5))
+    with pytest.raises(ValueError, match="^price_sell_prosumer_per_kwh: every drawn sell tariff"):
+        pr.build_community(1, 2, 2, RNG, price_sell_prosumer_per_kwh=(0.0, 0.0))
 
 
 def test_pv_without_noise_is_f_times_the_mean_load_even_for_a_subnormal_yield():
@@ -667,3 +668,21 @@ def test_monthly_prices_months_and_labels():
         pr.synthetic_prosumer_monthly(2, months[::-1], RNG)
     with pytest.raises(ValueError, match="^months: expected month starts"):
         pr.synthetic_prosumer_monthly(2, ["2020-01-15"], RNG)
+
+
+# --------------------------------------------------------------------------- synthetic_net_load
+
+
+def test_synthetic_net_load_shape_seed_and_physics():
+    net = pr.synthetic_net_load(40, 96 * 2, rng=3)
+    assert net.shape == (192, 40) and net.dtype == np.float64
+    np.testing.assert_array_equal(net, pr.synthetic_net_load(40, 192, rng=3))
+    assert not np.array_equal(net, pr.synthetic_net_load(40, 192, rng=4))
+    hour = (np.arange(192) % 96) / 4.0
+    # no sun before 06:00 or after 19:00: everyone imports its load
+    dark = (hour < 6.0) | (hour > 19.0)
+    assert (net[dark] > 0).all()
+    # PV members (about half of 40) export at noon; the others never export
+    exporters = (net[hour == 12.0] < 0).any(axis=0)
+    assert 8 <= exporters.sum() <= 32
+    assert (net[:, ~exporters] > 0).all()

@@ -156,3 +156,26 @@ def test_quick_runs_do_not_overwrite_the_full_size_figures(project, monkeypatch)
     assert main(args) == 0
     assert (project / "build" / "figures-quick" / "01_good__line.png").exists()
     assert not (project / "figures").exists()
+
+
+@pytest.mark.slow  # two notebook runs, about 17 s
+def test_two_runs_write_the_same_bytes(project):
+    # `make reproduce` twice must leave git clean: same figure and metrics bytes
+    first, second = project / "first", project / "second"
+    for out in (first, second):
+        assert main(["reproduce", "--only", "good", "--no-progress",
+                     "--notebooks", str(project / "notebooks"), "--figures", str(out),
+                     "--data", str(project), "--executed", str(project / "executed")]) == 0
+    for name in ("01_good__line.png", "01_good__metrics.json"):
+        assert (first / name).read_bytes() == (second / name).read_bytes(), name
+
+
+def test_top_level_help_describes_the_toolkit(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    text = capsys.readouterr().out
+    assert "energy communities" in text and "--version" in text and "reproduce" in text
+    with pytest.raises(SystemExit):
+        main(["reproduce", "--help"])
+    text = capsys.readouterr().out
+    assert "__metrics.json" in text and "__timings.json" in text and "INTERACTIVE" in text

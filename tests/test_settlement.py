@@ -9,14 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lectoolkit.metrics import money_identity
-from lectoolkit.settlement import (
-    MECHANISMS,
-    dynamic_p2p_price,
-    mid_market_rate,
-    reference_prices,
-    settle,
-    supply_demand_ratio,
-)
+from lectoolkit.pricing import dynamic_p2p_price, mid_market_rate, supply_demand_ratio
+from lectoolkit.settlement import MECHANISMS, reference_prices, settle
 
 ALL_CASES = [
     ("conventional", None),
@@ -52,7 +46,7 @@ def ref_prices(buy, sell):
 
 
 def kwargs_for(mechanism, buy, sell, lam=0.5):
-    kw = dict(price_buy_per_kwh=buy, price_sell_per_kwh=sell, tariff_axis="members")
+    kw = dict(price_buy_per_kwh=buy, price_sell_per_kwh=sell)
     if mechanism == "sdrc":
         kw["compensation_per_kwh"] = lam
     return kw
@@ -137,7 +131,7 @@ def test_seed002_variants_match_loop_oracle(seed):
     buy_ref, sell_ref = ref_prices(buy, sell)
     load, pv = L * dt, PV * dt
     kw = dict(price_buy_per_kwh=buy, price_sell_per_kwh=sell, p2p_allowed=allowed,
-              timestep_h=dt, tariff_axis="members")
+              timestep_h=dt)
     conv = settle(load, pv, "conventional", **kw)
     assert_costs_equal(conv.cost, oracle_conventional(L, PV, dt, buy, sell))
     mmr = settle(load, pv, "mmr", variant="seed002", **kw)
@@ -421,41 +415,84 @@ def test_chunking_does_not_change_results(mechanism, variant):
 
 @pytest.mark.parametrize("mechanism,variant", ALL_CASES)
 def test_parallel_kernels_match_serial(mechanism, variant, monkeypatch):
-    import lectoolkit.settlement as settlement
+    from lectoolkit import _limits
 
     L, PV, buy, sell, allowed, dt = random_community(9, 203, 31)
     kw = dict(variant=variant, p2p_allowed=allowed, chunk_steps=64,
               **kwargs_for(mechanism, buy, sell))
     serial = settle(L * dt, PV * dt, mechanism, **kw)
-    monkeypatch.setattr(settlement, "PARALLEL_MIN_VALUES", 0)
+    monkeypatch.setattr(_limits, "PARALLEL_MIN_VALUES", 0)
     parallel = settle(L * dt, PV * dt, mechanism, **kw)
     np.testing.assert_array_equal(parallel.cost, serial.cost)
     np.testing.assert_allclose(parallel.bills, serial.bills, rtol=1e-12)
     np.testing.assert_array_equal(parallel.p2p_import_kwh, serial.p2p_import_kwh)
 
 
-def test_per_step_tariffs_and_axis():
+def test_tariffs_broadcast_like_numpy():
+    # square (6 steps x 6 members): a 1-D array runs along the members (numpy's rule),
+    # a column (n_steps, 1) along the steps, a full array per step and member
     L, PV, _, _, _, dt = random_community(7, 6, 6)
     load, pv = L * dt, PV * dt
     step_buy = np.linspace(5.0, 7.0, 6)
-    res = settle(load, pv, "conventional", price_buy_per_kwh=step_buy, price_sell_per_kwh=3.0,
-                 tariff_axis="steps")
     imp = load - np.minimum(load, pv)
     exp = pv - np.minimum(load, pv)
+    res = settle(load, pv, "conventional", price_buy_per_kwh=step_buy[:, None],
+                 price_sell_per_kwh=3.0)
     np.testing.assert_allclose(res.cost, imp * step_buy[:, None] - exp * 3.0, rtol=1e-12)
-    res_m = settle(load, pv, "conventional", price_buy_per_kwh=step_buy, price_sell_per_kwh=3.0,
-                   tariff_axis="members")
+    res_m = settle(load, pv, "conventional", price_buy_per_kwh=step_buy, price_sell_per_kwh=3.0)
     np.testing.assert_allclose(res_m.cost, imp * step_buy[None, :] - exp * 3.0, rtol=1e-12)
-    with pytest.raises(ValueError, match="price_buy_per_kwh: length 6 equals both"):
-        settle(load, pv, "conventional", price_buy_per_kwh=step_buy, price_sell_per_kwh=3.0)
+    full_buy = np.add.outer(step_buy, np.arange(6.0))
+    full_sell = np.full((6, 1), 3.0)
+    res_f = settle(load, pv, "conventional", price_buy_per_kwh=full_buy,
+                   price_sell_per_kwh=full_sell)
+    np.testing.assert_allclose(res_f.cost, imp * full_buy - exp * 3.0, rtol=1e-12)
+    np.testing.assert_allclose(res_f.bills, (imp * full_buy - exp * 3.0).sum(axis=0),
+                               rtol=1e-12)
+    for bad in (np.ones(5), np.ones((5, 1)), np.ones((6, 5)), np.ones((1, 6, 1))):
+        with pytest.raises(ValueError, match="^price_buy_per_kwh: "):
+            settle(load, pv, "conventional", price_buy_per_kwh=bad, price_sell_per_kwh=3.0)
+
+
+@pytest.mark.parametrize("mechanism,variant", ALL_CASES)
+def test_full_tariffs_equal_the_broadcast_forms(mechanism, variant):
+    """A tariff spelled out per step and member settles exactly like its compact form."""
+    L, PV, buy, sell, allowed, dt = random_community(8, 30, 5)
+    kw = dict(variant=variant, p2p_allowed=allowed, timestep_h=dt)
+    if mechanism == "sdrc":
+        kw["compensation_per_kwh"] = 0.5
+    compact = settle(L * dt, PV * dt, mechanism, price_buy_per_kwh=buy, price_sell_per_kwh=sell,
+                     **kw)
+    full = settle(L * dt, PV * dt, mechanism, price_buy_per_kwh=np.tile(buy, (30, 1)),
+                  price_sell_per_kwh=np.tile(sell, (30, 1)), **kw)
+    np.testing.assert_allclose(full.cost, compact.cost, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(full.price_import, compact.price_import, rtol=1e-12)
+    np.testing.assert_allclose(full.grid_cost, compact.grid_cost, rtol=1e-12, atol=1e-12)
+
+
+def test_per_step_and_member_tariffs_by_hand():
+    # 2 steps x 2 members; member 0 imports 2 then 1 kWh, member 1 exports 1 then 3 kWh
+    load = np.array([[2.0, 0.0], [1.0, 0.0]])
+    pv = np.array([[0.0, 1.0], [0.0, 3.0]])
+    buy = np.array([[10.0, 12.0], [8.0, 6.0]])  # step 0: refs 11 and 4; step 1: 7 and 3
+    sell = np.array([[0.0, 4.0], [0.0, 3.0]])
+    conv = settle(load, pv, "conventional", price_buy_per_kwh=buy, price_sell_per_kwh=sell)
+    # member 0: 2 x 10 + 1 x 8; member 1: -1 x 4 - 3 x 3
+    assert conv.bills.tolist() == [28.0, -13.0]
+    # SDR: step 0 sdr = 1/2: p_sell = 11 x 4 / (7 x 0.5 + 4) = 44/7.5, p_buy = p_sell/2 + 5.5;
+    # step 1 sdr = 3 >= 1: both prices at sell_ref 3
+    sdr = settle(load, pv, "sdr", price_buy_per_kwh=buy, price_sell_per_kwh=sell)
+    p_sell0 = 11.0 * 4.0 / (7.0 * 0.5 + 4.0)
+    np.testing.assert_allclose(sdr.price_export, [p_sell0, 3.0], rtol=1e-12)
+    np.testing.assert_allclose(sdr.bills, [2 * (p_sell0 / 2 + 5.5) + 3.0, -p_sell0 - 9.0],
+                               rtol=1e-12)
 
 
 def test_per_step_tariffs_in_community_mechanisms():
     # time-of-use tariffs: the SDR prices follow the step's tariffs
     load = np.array([[4.0, 0.0], [4.0, 0.0]])
     pv = np.array([[0.0, 3.0], [0.0, 3.0]])
-    res = settle(load, pv, "sdr", price_buy_per_kwh=[14.57, 10.0],
-                 price_sell_per_kwh=[5.03, 4.0], tariff_axis="steps")
+    res = settle(load, pv, "sdr", price_buy_per_kwh=[[14.57], [10.0]],
+                 price_sell_per_kwh=[[5.03], [4.0]])
     p_buy, p_sell = supply_demand_ratio([4.0, 4.0], [3.0, 3.0], [14.57, 10.0], [5.03, 4.0])
     np.testing.assert_allclose(res.price_import.to_numpy(), p_buy, rtol=1e-12)
     np.testing.assert_allclose(res.price_export.to_numpy(), p_sell, rtol=1e-12)
@@ -479,9 +516,10 @@ def _good():
     (lambda a: a["pv"].__setitem__((4, 2), -0.1), ValueError, "pv_kwh: expected non-negative"),
     (lambda a: a.__setitem__("pv", a["pv"][:, :2]), ValueError, "pv_kwh: shape"),
     (lambda a: a.__setitem__("load", a["load"][0]), ValueError, "load_kwh: expected a 2-D array"),
-    (lambda a: a.__setitem__("buy", a["buy"][:2]), ValueError, "price_buy_per_kwh: length 2"),
-    (lambda a: a.__setitem__("sell", np.ones((5, 3))), ValueError,
-     "price_sell_per_kwh: expected a number or a 1-D array"),
+    (lambda a: a.__setitem__("buy", a["buy"][:2]), ValueError,
+     r"price_buy_per_kwh: shape \(2,\) does not broadcast"),
+    (lambda a: a.__setitem__("sell", np.ones((3, 5))), ValueError,
+     r"price_sell_per_kwh: shape \(3, 5\) does not broadcast"),
     (lambda a: a["buy"].__setitem__(0, np.nan), ValueError,
      "price_buy_per_kwh: expected finite values"),
     (lambda a: a.__setitem__("allowed", a["allowed"][:4]), ValueError,
@@ -520,8 +558,6 @@ def test_bad_options_rejected():
         settle(load, pv, "sdr", compensation_per_kwh=0.5, **kw)
     with pytest.raises(ValueError, match="chunk_steps: expected an integer >= 1"):
         settle(load, pv, "sdr", chunk_steps=0, **kw)
-    with pytest.raises(ValueError, match="tariff_axis"):
-        settle(load, pv, "sdr", tariff_axis="time", **kw)
     with pytest.raises(ValueError, match="load_kwh: expected at least one step"):
         settle(load[:0], pv[:0], "sdr", **kw)
     # conventional billing does not assume sell <= buy
@@ -549,11 +585,13 @@ def test_pricing_functions_reject_bad_input():
         dynamic_p2p_price([np.nan], [1.0], 6.0, 3.0)
     with pytest.raises(ValueError, match="pv_total_kwh: expected non-negative values"):
         dynamic_p2p_price([1.0], [-1.0], 6.0, 3.0)
-    with pytest.raises(ValueError, match="price_sell_ref: 6 is above price_buy_ref 3"):
+    with pytest.raises(ValueError,
+                       match="price_sell_ref_per_kwh: 6 is above price_buy_ref_per_kwh 3"):
         dynamic_p2p_price([1.0], [1.0], 3.0, 6.0)
-    with pytest.raises(ValueError, match="supply_total_kwh: 1 steps differ from the 2 of dem"):
+    with pytest.raises(ValueError,
+                       match="community_export_kwh: 1 steps differ from the 2 of community_imp"):
         mid_market_rate([1.0, 2.0], [1.0], 6.0, 3.0)
-    with pytest.raises(ValueError, match="demand_total_kwh: expected non-negative values"):
+    with pytest.raises(ValueError, match="community_import_kwh: expected non-negative values"):
         supply_demand_ratio([-1.0], [1.0], 6.0, 3.0)
     with pytest.raises(ValueError, match="compensation_per_kwh: expected 0 < lambda < buy - s"):
         supply_demand_ratio([1.0], [1.0], 6.0, 3.0, compensation_per_kwh=0.0)
@@ -595,7 +633,7 @@ def test_negative_sell_tariff_is_settled_by_conventional_and_refused_by_communit
             settle(load, pv, mechanism, price_buy_per_kwh=10.0, price_sell_per_kwh=-1.0)
     with pytest.raises(ValueError, match="price_sell_per_kwh: .* non-negative sell tariffs"):
         settle(load, pv, "sdrc", price_buy_per_kwh=10.0, price_sell_per_kwh=[-1.0, 4.0],
-               compensation_per_kwh=1.0, tariff_axis="members")
+               compensation_per_kwh=1.0)
 
 
 def test_supply_demand_ratio_refuses_a_negative_sell_tariff():
@@ -636,26 +674,38 @@ def test_square_problem_with_an_unlabelled_series_tariff_is_ambiguous(as_frame):
     buy = pd.Series([10.0, 20.0])
     with pytest.raises(ValueError, match="price_buy_per_kwh: .*both"):
         settle(load, pv, "conventional", price_buy_per_kwh=buy, price_sell_per_kwh=1.0)
-    # with the axis named: per step, step 0 imports 2 at 10, step 1 imports 1 at 20
-    # (member 1), exports 1 (step 0) and 3 (step 1) at 1
-    res = settle(load, pv, "conventional", price_buy_per_kwh=buy, price_sell_per_kwh=1.0,
-                 tariff_axis="steps")
+    # with the axis spelled as a shape: per step, step 0 imports 2 at 10, step 1 imports 1
+    # at 20 (member 1), exports 1 (step 0) and 3 (step 1) at 1
+    res = settle(load, pv, "conventional", price_buy_per_kwh=buy.to_numpy()[:, None],
+                 price_sell_per_kwh=1.0)
     np.testing.assert_array_equal(np.asarray(res.bills), [20.0 - 3.0, -1.0 + 20.0])
-    res = settle(load, pv, "conventional", price_buy_per_kwh=buy, price_sell_per_kwh=1.0,
-                 tariff_axis="members")
+    res = settle(load, pv, "conventional", price_buy_per_kwh=buy.to_numpy(),
+                 price_sell_per_kwh=1.0)
     np.testing.assert_array_equal(np.asarray(res.bills), [20.0 - 3.0, -1.0 + 20.0 * 1.0])
 
 
-def test_tariff_axis_pairs_a_series_by_label():
+def test_tariff_series_and_frames_are_paired_by_label():
+    # square (4 steps x 4 members) but labelled: a Series' labels say its axis
     load, pv, buy, sell, allowed = _frames(n_steps=4, n_members=4)
-    ref = settle(load, pv, "mmr", price_buy_per_kwh=buy, price_sell_per_kwh=sell,
-                 tariff_axis="members")
-    shuffled = settle(load, pv, "mmr", price_buy_per_kwh=buy[::-1], price_sell_per_kwh=sell,
-                      tariff_axis="members")
+    ref = settle(load, pv, "mmr", price_buy_per_kwh=buy, price_sell_per_kwh=sell)
+    shuffled = settle(load, pv, "mmr", price_buy_per_kwh=buy[::-1], price_sell_per_kwh=sell)
     np.testing.assert_array_equal(shuffled.bills.to_numpy(), ref.bills.to_numpy())
-    with pytest.raises(ValueError, match="price_buy_per_kwh: labels differ .*tariff_axis"):
-        settle(load, pv, "mmr", price_buy_per_kwh=buy, price_sell_per_kwh=sell,
-               tariff_axis="steps")
+    per_step = pd.Series([5.0, 6.0, 7.0, 8.0], index=load.index)
+    by_step = settle(load, pv, "conventional", price_buy_per_kwh=per_step[::-1],
+                     price_sell_per_kwh=sell)
+    column = settle(load, pv, "conventional", price_buy_per_kwh=per_step.to_numpy()[:, None],
+                    price_sell_per_kwh=sell.to_numpy())
+    np.testing.assert_array_equal(by_step.cost.to_numpy(), column.cost.to_numpy())
+    frame = pd.DataFrame(np.add.outer(per_step.to_numpy(), buy.to_numpy()), index=load.index,
+                         columns=load.columns)
+    full = settle(load, pv, "conventional", price_buy_per_kwh=frame.iloc[::-1, ::-1],
+                  price_sell_per_kwh=sell)
+    spelled = settle(load, pv, "conventional", price_buy_per_kwh=frame.to_numpy(),
+                     price_sell_per_kwh=sell.to_numpy())
+    np.testing.assert_array_equal(full.cost.to_numpy(), spelled.cost.to_numpy())
+    with pytest.raises(ValueError, match="^price_buy_per_kwh: a DataFrame tariff needs"):
+        settle(load, pv, "conventional", price_buy_per_kwh=frame.rename(columns=str.upper),
+               price_sell_per_kwh=sell)
 
 
 def test_pandas_energies_and_mask_are_paired_by_label():
@@ -694,7 +744,8 @@ def test_pricing_rules_are_exact_for_huge_and_subnormal_totals():
     p_buy, p_sell = supply_demand_ratio([1.2e308], [0.9e308], 14.57, 5.03)
     assert abs(p_sell[0] - 6.0145) <= 0.5e-4 and abs(p_buy[0] - 8.1534) <= 0.5e-4
     # a mid price beyond float64 is refused
-    with pytest.raises(ValueError, match="^price_buy_ref, price_sell_ref: prices leave"):
+    with pytest.raises(ValueError,
+                       match="^price_buy_ref_per_kwh, price_sell_ref_per_kwh: prices leave"):
         dynamic_p2p_price([1.0], [1.0], 1.7e308, 1.6e308)
 
 

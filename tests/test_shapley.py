@@ -18,10 +18,12 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 import lectoolkit.shapley as shapley_module
+from lectoolkit import _limits
 from lectoolkit._validate import ResultRangeError
 from lectoolkit.shapley import (
     DenseGameTooLargeError,
     max_dense_players,
+    sampling_error_table,
     settlement_game_shapley,
     settlement_game_shapley_sampled,
     settlement_game_worths,
@@ -212,7 +214,7 @@ def test_two_player_closed_form(v1, v2, v12):
 def test_serial_and_parallel_paths_agree(monkeypatch):
     worths = random_game(np.random.default_rng(14), 14)
     serial = shapley_values(worths)  # 2**14 coalitions: one thread
-    monkeypatch.setattr(shapley_module, "_SERIAL_MAX", 0)
+    monkeypatch.setattr(_limits, "PARALLEL_MIN_WORTHS", 0)
     np.testing.assert_allclose(shapley_values(worths), serial, rtol=0,
                                atol=1e-13 * np.abs(worths).max())
     worths[12345] = np.nan
@@ -228,6 +230,12 @@ def test_players_give_series_and_other_dtypes_are_converted():
     assert isinstance(got, pd.Series)
     assert list(got.index) == list("abcd") and got.index.name == "member"
     np.testing.assert_allclose(got.to_numpy(), expected, rtol=1e-12, atol=1e-12)
+    # pandas in, pandas out: a Series of worths gives a Series over members 0 .. n-1
+    labelled = shapley_values(pd.Series(worths))
+    assert isinstance(labelled, pd.Series) and labelled.name == "shapley"
+    assert list(labelled.index) == [0, 1, 2, 3] and labelled.index.name == "member"
+    np.testing.assert_allclose(labelled.to_numpy(), expected, rtol=1e-12, atol=1e-12)
+    assert isinstance(shapley_values(worths), np.ndarray)
     # non-contiguous float64 and float32 input are converted
     strided = np.repeat(worths, 2)[::2]
     np.testing.assert_allclose(shapley_values(strided), expected, rtol=1e-12, atol=1e-12)
@@ -326,8 +334,11 @@ def test_settlement_shapley_labels_and_efficiency():
     worths = settlement_worths_brute_force(frame.to_numpy(), np.full(24, 0.3), np.full(24, 0.1))
     np.testing.assert_allclose(phi.to_numpy(), shapley_by_permutations(worths, 4),
                                rtol=0, atol=1e-12 * np.abs(worths).max())
-    plain = settlement_game_shapley(frame.to_numpy(), 0.3, 0.1)
-    assert list(plain.index) == [0, 1, 2, 3]
+    plain = settlement_game_shapley(frame.to_numpy(), 0.3, 0.1)  # ndarray in, ndarray out
+    assert isinstance(plain, np.ndarray)
+    np.testing.assert_array_equal(plain, phi.to_numpy())
+    indexed = settlement_game_shapley(frame.to_numpy(), pd.Series(0.3, index=range(24)), 0.1)
+    assert list(indexed.index) == [0, 1, 2, 3] and indexed.index.name == "member"
 
 
 def test_settlement_game_singletons_are_worth_nothing():
@@ -373,10 +384,10 @@ def test_sampled_additive_game_is_exact_with_zero_error():
     singles = np.array([3.0, -1.0, 0.5, 2.0, 7.0])
     for antithetic in (True, False):
         est = shapley_sampled(lambda m: m @ singles, 5, 8, rng=2, antithetic=antithetic)
-        assert list(est.columns) == ["shapley", "std_error"]
-        assert est.index.name == "member" and est.attrs["n_permutations"] == 8
-        np.testing.assert_allclose(est["shapley"], singles, rtol=1e-12)
-        np.testing.assert_allclose(est["std_error"], 0.0, atol=1e-12)
+        assert list(est.to_frame().columns) == ["shapley", "std_error"]
+        assert est.shapley.index.name == "member" and est.n_permutations == 8
+        np.testing.assert_allclose(est.shapley, singles, rtol=1e-12)
+        np.testing.assert_allclose(est.std_error, 0.0, atol=1e-12)
 
 
 def test_sampled_is_efficient_and_reproducible():
@@ -384,9 +395,9 @@ def test_sampled_is_efficient_and_reproducible():
     fn = worth_fn_from_dense(worths)
     first = shapley_sampled(fn, 6, 40, rng=11)
     again = shapley_sampled(fn, 6, 40, rng=np.random.default_rng(11))
-    pd.testing.assert_frame_equal(first, again)
-    assert first["shapley"].sum() == pytest.approx(worths[-1], abs=1e-12 * np.abs(worths).max())
-    assert not first.equals(shapley_sampled(fn, 6, 40, rng=12))
+    pd.testing.assert_frame_equal(first.to_frame(), again.to_frame())
+    assert first.shapley.sum() == pytest.approx(worths[-1], abs=1e-12 * np.abs(worths).max())
+    assert not first.to_frame().equals(shapley_sampled(fn, 6, 40, rng=12).to_frame())
 
 
 @pytest.mark.parametrize("antithetic", [True, False])
@@ -397,10 +408,10 @@ def test_sampled_within_four_standard_errors_of_exact(antithetic):
     load = rng.normal(0.1, 1.0, size=(n_steps, n)) * rng.uniform(0.5, 2.0, n)
     exact = settlement_game_shapley(load, 0.3, 0.05)
     est = settlement_game_shapley_sampled(load, 0.3, 0.05, 400, rng=21, antithetic=antithetic)
-    z = (est["shapley"] - exact).abs() / est["std_error"]
-    assert (est["std_error"] > 0).all()
+    z = (est.shapley - exact).abs() / est.std_error
+    assert (est.std_error > 0).all()
     assert (z <= 4.0).mean() >= 0.95, z.to_numpy()
-    assert est["shapley"].sum() == pytest.approx(exact.sum(), rel=1e-9)
+    assert est.shapley.sum() == pytest.approx(exact.sum(), rel=1e-9)
 
 
 def test_sampled_mean_over_seeds_is_unbiased():
@@ -410,7 +421,7 @@ def test_sampled_mean_over_seeds_is_unbiased():
     worths = random_game(np.random.default_rng(9), n)
     exact = shapley_by_permutations(worths, n)
     fn = worth_fn_from_dense(worths)
-    estimates = np.array([shapley_sampled(fn, n, 4, rng=seed)["shapley"].to_numpy()
+    estimates = np.array([shapley_sampled(fn, n, 4, rng=seed).shapley.to_numpy()
                           for seed in range(300)])
     mean = estimates.mean(axis=0)
     spread = estimates.std(axis=0, ddof=1) / np.sqrt(len(estimates))
@@ -427,8 +438,8 @@ def test_fast_path_matches_generic_sampler_at_the_same_seed(antithetic):
     generic = shapley_sampled(settlement_worth_fn(load, buy, np.full(n_steps, 0.05)), n, 60,
                               rng=5, antithetic=antithetic)
     scale = np.abs(load).sum()
-    np.testing.assert_allclose(fast["shapley"], generic["shapley"], rtol=0, atol=1e-12 * scale)
-    np.testing.assert_allclose(fast["std_error"], generic["std_error"], rtol=0,
+    np.testing.assert_allclose(fast.shapley, generic.shapley, rtol=0, atol=1e-12 * scale)
+    np.testing.assert_allclose(fast.std_error, generic.std_error, rtol=0,
                                atol=1e-12 * scale)
 
 
@@ -440,12 +451,12 @@ def test_sampling_beyond_the_bitmask_limit():
     fast = settlement_game_shapley_sampled(frame, 0.3, 0.05, 20, rng=3)
     generic = shapley_sampled(settlement_worth_fn(load, np.full(12, 0.3), np.full(12, 0.05)),
                               100, 20, rng=3)
-    assert list(fast.index[:2]) == ["m0", "m1"]
-    np.testing.assert_allclose(fast["shapley"].to_numpy(), generic["shapley"].to_numpy(),
+    assert list(fast.shapley.index[:2]) == ["m0", "m1"]
+    np.testing.assert_allclose(fast.shapley.to_numpy(), generic.shapley.to_numpy(),
                                rtol=0, atol=1e-10)
     total = settlement_worth_fn(load, np.full(12, 0.3), np.full(12, 0.05))(np.ones((1, 100),
                                                                                    bool))[0]
-    assert fast["shapley"].sum() == pytest.approx(total, rel=1e-9)
+    assert fast.shapley.sum() == pytest.approx(total, rel=1e-9)
 
 
 @pytest.mark.parametrize(
@@ -579,7 +590,7 @@ def test_settlement_zero_members_refused_one_member_worth_nothing():
     assert settlement_game_worths(alone, 0.3, 0.1).tolist() == [0.0, 0.0]
     assert settlement_game_shapley(alone, 0.3, 0.1).tolist() == [0.0]
     est = settlement_game_shapley_sampled(alone, 0.3, 0.1, 4, rng=0)
-    assert est["shapley"].tolist() == [0.0] and est["std_error"].tolist() == [0.0]
+    assert est.shapley.tolist() == [0.0] and est.std_error.tolist() == [0.0]
 
 
 def test_settlement_price_series_are_paired_by_label():
@@ -650,5 +661,38 @@ def test_sampled_games_near_float64_limits_scale_exactly(exponent):
     worths = random_game(np.random.default_rng(12), 5)
     plain = shapley_sampled(worth_fn_from_dense(worths), 5, 40, rng=3)
     scaled = shapley_sampled(worth_fn_from_dense(np.ldexp(worths, exponent)), 5, 40, rng=3)
-    assert (plain["std_error"] > 0).all()
-    np.testing.assert_array_equal(np.ldexp(scaled.to_numpy(), -exponent), plain.to_numpy())
+    assert (plain.std_error > 0).all()
+    np.testing.assert_array_equal(np.ldexp(scaled.to_frame().to_numpy(), -exponent),
+                                  plain.to_frame().to_numpy())
+
+
+# --- sampling_error_table (notebook 06's error study, issue 8) -------------------------------
+
+
+def test_sampling_error_table_shrinks_like_one_over_root_m():
+    # the 8-member game of the brute-force oracle: exact value by definition
+    rng = np.random.default_rng(30)
+    load = rng.normal(0.1, 1.0, size=(24, 8)) * rng.uniform(0.5, 2.0, 8)
+    table = sampling_error_table(load, 0.3, 0.05, [8, 128, 2048], n_seeds=12, rng=4)
+    assert table.index.name == "n_permutations" and table.index.tolist() == [8, 128, 2048]
+    assert list(table.columns) == ["rmse", "mean_std_error", "coverage_2se", "max_abs_z"]
+    # 16x more permutations: 4x less error, within sampling noise of 12 seeds
+    ratios = table["rmse"].to_numpy()[:-1] / table["rmse"].to_numpy()[1:]
+    assert ((ratios > 2.5) & (ratios < 6.5)).all(), ratios
+    # the reported standard errors describe the actual errors
+    np.testing.assert_allclose(table["mean_std_error"], table["rmse"], rtol=0.5)
+    # 4 antithetic samples at m = 8 give a rough standard error; beyond, ~95 % coverage
+    assert (table["coverage_2se"].iloc[1:] > 0.85).all()
+
+
+def test_sampling_error_table_of_two_members_is_exact():
+    # two members: every order gives each the same contribution
+    table = sampling_error_table(np.array([[2.0, -1.0], [1.0, -2.0]]), 0.30, 0.10, [4], rng=0)
+    assert table.loc[4, "rmse"] < 1e-15 and table.loc[4, "mean_std_error"] < 1e-15
+
+
+def test_sampling_error_table_is_reproducible():
+    load = np.random.default_rng(1).normal(size=(12, 5))
+    first = sampling_error_table(load, 0.3, 0.05, [10], n_seeds=3, rng=7)
+    again = sampling_error_table(load, 0.3, 0.05, [10], n_seeds=3, rng=np.random.default_rng(7))
+    pd.testing.assert_frame_equal(first, again)
