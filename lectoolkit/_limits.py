@@ -25,6 +25,10 @@ MAX_GAME_PLAYERS = 25
 """Largest member count of a worth builder and of an exact coalition Shapley value
 (a ``2**25`` float64 worth array takes 256 MiB)."""
 
+MAX_OPERATION_GAME_PLAYERS = 16
+"""Largest community whose every coalition's operation is solved (65,535 optimisations,
+about an hour at 16 members of 96 steps on two cores); beyond, sample the Shapley value."""
+
 FULL_ENUMERATION_MAX_PLAYERS = 16
 """With ``method="auto"``, core LPs up to this size get one row per coalition (65,534
 rows solve in seconds; beyond, row generation is faster)."""

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 QUICK_FIGURES_DIR = "build/figures-quick"
 """Where ``--quick`` writes figures by default, so the committed full-size ones stay."""
@@ -29,12 +31,13 @@ def _reproduce(args) -> int:
     if args.figures is None:
         args.figures = QUICK_FIGURES_DIR if args.quick else "figures"
     try:
-        summary = reproduce(
-            args.notebooks, args.figures, args.data, args.executed,
-            quick=args.quick, only=args.only, jobs=args.jobs, progress=not args.no_progress,
-            timeout_s=args.timeout,
-        )
-    except (FileNotFoundError, TypeError, ValueError) as err:
+        with _dask_client(args.scheduler) as client:
+            summary = reproduce(
+                args.notebooks, args.figures, args.data, args.executed,
+                quick=args.quick, only=args.only, jobs=args.jobs,
+                client=client, progress=not args.no_progress, timeout_s=args.timeout,
+            )
+    except (FileNotFoundError, TypeError, ValueError, OSError) as err:
         print(f"lectoolkit reproduce: error: {err}", file=sys.stderr)
         return 2
     print(summary.drop(columns=["executed"]).to_string(index=False))
@@ -45,6 +48,26 @@ def _reproduce(args) -> int:
         return 1
     print(f"\nall {len(summary)} notebooks ran; figures in {args.figures}")
     return 0
+
+
+@contextmanager
+def _dask_client(address: str | None) -> Iterator:
+    """A Dask client of the scheduler at ``address`` (None: no client, local processes)."""
+    if address is None:
+        yield None
+        return
+    try:
+        from dask.distributed import Client
+    except ImportError as err:
+        raise ValueError("--scheduler: needs Dask; install it with "
+                         "`pip install 'lectoolkit[dask]'`") from err
+    try:
+        client = Client(address, timeout="10s")
+    except (OSError, TimeoutError) as err:
+        raise ValueError(f"--scheduler: no Dask scheduler answered at {address!r} ({err})"
+                         ) from err
+    with client:
+        yield client
 
 
 def _positive_int(text: str) -> int:
@@ -104,6 +127,12 @@ def build_parser() -> argparse.ArgumentParser:
                            "such as 'p2p'); the others' figures are left as they are"))
     rep.add_argument("--jobs", type=_positive_int, default=1, metavar="N",
                      help="notebooks run side by side in N processes (default 1)")
+    rep.add_argument("--scheduler", metavar="ADDRESS",
+                     help=("run the notebooks on the Dask cluster whose scheduler is at ADDRESS "
+                           "(for example tcp://10.0.0.5:8786; needs the dask extra) instead of "
+                           "local processes; --jobs is then ignored. The workers must see the "
+                           "same paths (a shared file system): they write --figures and "
+                           "--executed themselves"))
     rep.add_argument("--timeout", type=_positive_float, default=3600.0, metavar="SECONDS",
                      help=("time limit per notebook; past it the notebook is stopped and "
                            "reported as failed (default 3600)"))

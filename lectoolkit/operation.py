@@ -334,6 +334,42 @@ class OperationInputs:
         """Step labels."""
         return self.load_kwh.index
 
+    def select(self, members) -> OperationInputs:
+        """The same horizon for a sub-community: ``members``, a list of member labels.
+
+        Every per-member quantity (profiles, retail prices, contracted power, batteries)
+        keeps only those members, in the given order; the community's prices and options
+        are shared. Raises ``ValueError`` for an empty, duplicated or unknown label.
+
+        Examples
+        --------
+        >>> inputs = OperationInputs(
+        ...     load_kwh=[[1.0, 0.0]], pv_kwh=[[0.0, 1.0]], price_buy_per_kwh=[[0.2, 0.2]],
+        ...     price_sell_per_kwh=[[0.05, 0.05]], price_market_buy_per_kwh=[0.3],
+        ...     price_market_sell_per_kwh=[0.0], price_access_per_kwh=[0.01],
+        ...     lem_price_per_kwh=[0.1], contracted_power_kw=[5.0, 5.0],
+        ...     price_extra_power_per_kw=10.0, timestep_h=1.0)
+        >>> inputs.select([1]).members.tolist()
+        [1]
+        """
+        if isinstance(members, (str, bytes)) or not hasattr(members, "__iter__"):
+            raise TypeError(f"members: expected a list of member labels, got "
+                            f"{_validate.describe(members)}")
+        chosen = pd.Index(list(members), name="member")
+        if chosen.empty:
+            raise ValueError("members: expected at least one member label, got none")
+        _validate.unique_labels(chosen, "members", "member labels")
+        unknown = chosen.difference(self.members)
+        if len(unknown):
+            raise ValueError(f"members: labels {unknown[:3].tolist()} are not members of "
+                             f"the inputs (members: {self.members[:5].tolist()}...)")
+        kept = self.batteries.loc[[m for m in chosen if m in self.batteries.index]]
+        return replace(self, load_kwh=self.load_kwh[chosen], pv_kwh=self.pv_kwh[chosen],
+                       price_buy_per_kwh=self.price_buy_per_kwh[chosen],
+                       price_sell_per_kwh=self.price_sell_per_kwh[chosen],
+                       contracted_power_kw=self.contracted_power_kw[chosen],
+                       batteries=kept if len(kept) else None)
+
 
 def _check_inputs(inputs) -> OperationInputs:
     if not isinstance(inputs, OperationInputs):

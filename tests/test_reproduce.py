@@ -179,3 +179,25 @@ def test_top_level_help_describes_the_toolkit(capsys):
         main(["reproduce", "--help"])
     text = capsys.readouterr().out
     assert "__metrics.json" in text and "__timings.json" in text and "INTERACTIVE" in text
+
+
+def test_scheduler_runs_the_notebooks_on_a_dask_cluster(project, capsys):
+    distributed = pytest.importorskip("dask.distributed")
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        args = ["reproduce", "--scheduler", cluster.scheduler_address, "--no-progress",
+                "--only", "good", "--notebooks", str(project / "notebooks"),
+                "--figures", str(project / "figures"), "--data", str(project),
+                "--executed", str(project / "executed")]
+        assert main(args) == 0
+    assert "01_good" in capsys.readouterr().out
+    assert (project / "figures" / "01_good__line.png").exists()
+
+
+def test_an_unreachable_scheduler_is_a_usage_error(project, capsys):
+    pytest.importorskip("dask.distributed")
+    args = ["reproduce", "--scheduler", "tcp://127.0.0.1:9", "--no-progress",
+            "--notebooks", str(project / "notebooks")]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("lectoolkit reproduce: error: --scheduler:") and err.count("\n") == 1

@@ -1,0 +1,623 @@
+"""Storage-aware coalition games: each coalition's worth from the community's optimal operation.
+
+The savings game of a community whose members operate batteries is
+``v(S) = sum_{i in S} c({i}) - c(S)``, where ``c(S)`` is the proven optimal cost of the
+sub-community ``S`` operated as a pool (:func:`lectoolkit.operation.run_collective`'s
+model restricted to ``S``) [EUR]. ``c({i})``, the pool of one member, is the member's
+own optimum (it cannot trade), so ``v({i}) = 0`` exactly.
+
+How the ``2**n - 1`` operations are solved:
+
+- The grand coalition's reduced program (the matrix form of
+  :mod:`lectoolkit.operation`) is built once per worker. A coalition ``S`` is that
+  program with the other members switched off: their columns fixed at zero and the rows
+  that hold only their columns freed. One persistent HiGHS model solves a chunk of
+  coalitions in Gray-code order (one member switched between two solves), each solve
+  warm-started from the previous basis.
+- Every solution is mapped to ``S``'s own problem and checked against every constraint
+  of its full model (the check of ``run_collective``), and its cost recomputed there.
+  A coalition whose check fails is solved on its own by ``run_collective``'s route,
+  with binaries added back until the answer is proven. Every worth is thus a proven
+  optimum (an LP optimum, or a MILP's within ``mip_gap``).
+- Chunks are independent tasks of :func:`lectoolkit.parallel.map_tasks` (local
+  processes or a Dask cluster). Each chunk starts from a freshly loaded model, so a
+  worth does not depend on which worker solved it: the results are bit-identical for
+  every ``jobs`` and every cluster.
+- ``cache_dir`` keeps the coalition costs on disk, keyed by a hash of the coalition's
+  members' data, the community's prices and options, the solver and its version and
+  this toolkit's version. The key does not depend on who else is in the study, so a
+  rerun, or a larger community containing the same members, reuses them. Costs are
+  written after every round of chunks, so an interrupted run loses at most one round.
+
+Other solvers than HiGHS, the total-share rules and the bilateral market solve every
+coalition on its own through :func:`lectoolkit.operation.run_collective`'s route
+(correct, slower).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+import uuid
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from lectoolkit import _limits, _validate
+from lectoolkit.coalitions import subset_sums
+from lectoolkit.operation import (
+    _CHECK_TOL,
+    OperationInputs,
+    _check_common,
+    _costs,
+    _Data,
+    _data,
+    _fixed_excess,
+    _no_battery,
+    _program_flows,
+    _reduced_program,
+    _repair,
+    _solve_problem,
+    _violations,
+    run_collective,
+)
+from lectoolkit.parallel import map_tasks
+from lectoolkit.shapley import ShapleyEstimate, shapley_sampled
+from lectoolkit.solvers import resolve_solver, solver_version
+
+_CHUNK = 64
+"""Least coalitions per task: enough for warm starts to pay."""
+
+_CHUNK_MAX = 1024
+"""Most coalitions per task (sampled games: about 50 orders of 20 members)."""
+
+_TASKS = 16
+"""Tasks a call's coalitions are cut into, between the two sizes above: enough to
+balance a few workers, few enough that the cold first solve of each task is rare. The
+cut depends on the coalitions only, never on the workers, so every run is cut alike."""
+
+_ROUND = 16
+"""Tasks per round of the map between two writes of the disk cache."""
+
+_BATTERY_FLOWS = ("charge", "discharge", "stored")
+"""Flow families indexed by battery rather than by member."""
+
+_BATTERY_COLUMNS = frozenset({"excess", "charge", "discharge", "stored", "charge_on"})
+"""Column families of the reduced program indexed by battery rather than by member."""
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True, eq=False)
+class OperationGame:
+    """The savings game of a community's optimal operation (:func:`operation_game`).
+
+    Attributes
+    ----------
+    worths : numpy.ndarray, shape (2**n_members,)
+        ``v(S) = sum_{i in S} c({i}) - c(S)`` [EUR], indexed by coalition bitmask (bit
+        ``i`` is ``members[i]``): what :func:`lectoolkit.shapley_values`,
+        :func:`lectoolkit.nucleolus` and :func:`lectoolkit.least_core` take.
+    coalition_costs : numpy.ndarray, shape (2**n_members,)
+        ``c(S)``, the optimal cost of each coalition operated as a pool [EUR];
+        ``c(∅) = 0``.
+    alone_costs : pandas.Series
+        ``c({i})``, each member's optimal cost on its own [EUR], indexed by member.
+    members : pandas.Index
+        Member labels in bit order.
+    solver, solver_version : str
+        The solver that proved the costs, and its version.
+    n_solved, n_cached : int
+        Coalitions solved by this call, and taken from the disk cache.
+    n_rechecked : int
+        Coalitions whose switched-off solution failed the full model's check and were
+        solved on their own (binaries added back).
+    wall_time_s : float
+        Wall time of the call [s] (a machine measurement).
+    """
+
+    worths: np.ndarray
+    coalition_costs: np.ndarray
+    alone_costs: pd.Series
+    members: pd.Index
+    solver: str
+    solver_version: str
+    n_solved: int
+    n_cached: int
+    n_rechecked: int
+    wall_time_s: float
+
+
+# --------------------------------------------------------------------------- one worker
+
+
+def _restrict(d: _Data, members: np.ndarray) -> _Data:
+    """The problem data of the members at positions ``members``.
+
+    The grand big-M is kept: it bounds every sub-community's flows too.
+    """
+    kept = np.isin(d.battery_members, members)
+    position = np.full(d.load.shape[1], -1, dtype=np.int64)
+    position[members] = np.arange(members.size)
+    return replace(d, load=d.load[:, members], pv=d.pv[:, members], buy=d.buy[:, members],
+                   sell=d.sell[:, members], power=d.power[members],
+                   battery_members=position[d.battery_members[kept]],
+                   bat={key: value[kept] for key, value in d.bat.items()})
+
+
+def _restrict_flows(d: _Data, flows: dict, members: np.ndarray) -> dict:
+    kept = np.isin(d.battery_members, members)
+    return {key: value[:, kept] if key in _BATTERY_FLOWS else value[:, members]
+            for key, value in flows.items()}
+
+
+class _GrandProgram:
+    """The grand coalition's reduced pool program, ready to load into HiGHS.
+
+    Knows the member owning each column and each row that holds one member's columns only.
+    """
+
+    def __init__(self, d: _Data):
+        import highspy
+
+        n_steps, n_members = d.load.shape
+        margin = (np.minimum(d.buy, d.market_buy[:, None])
+                  - np.maximum(d.sell, d.market_sell[:, None]))
+        import_binaries = margin < np.maximum(d.access, 0.0)[:, None]
+        self.d = d
+        self.program, self.layout = _reduced_program(
+            d, pool=True, import_binaries=import_binaries,
+            battery_binaries=np.zeros((n_steps, d.battery_members.size), dtype=bool),
+            shared_binaries=False, no_loss_bound=None, name="rec_coalition_pool")
+        program = self.program
+        owner = np.full(program.n_cols, -1, dtype=np.int64)
+        for family, index in self.layout.items():
+            if family == "pool_balance":
+                continue
+            index = np.asarray(index)
+            members = d.battery_members if family in _BATTERY_COLUMNS else np.arange(n_members)
+            present = index >= 0
+            owner[index[present]] = np.broadcast_to(members, index.shape)[present]
+        entry_owner = owner[program.cols]
+        low = np.full(program.n_rows, n_members, dtype=np.int64)
+        high = np.full(program.n_rows, -1, dtype=np.int64)
+        np.minimum.at(low, program.rows, entry_owner)
+        np.maximum.at(high, program.rows, entry_owner)
+        row_owner = np.where(low == high, low, -1)
+        self.columns = [np.flatnonzero(owner == i).astype(np.int32) for i in range(n_members)]
+        self.rows = [np.flatnonzero(row_owner == i).astype(np.int32) for i in range(n_members)]
+        self.offset = (d.extra * _fixed_excess(d)).sum(axis=0) * _no_battery(d)
+        self.is_mip = bool(program.integer.any())
+        order = np.lexsort((program.rows, program.cols))
+        lp = highspy.HighsLp()
+        lp.num_col_, lp.num_row_ = program.n_cols, program.n_rows
+        lp.col_cost_ = program.cost
+        lp.col_lower_ = np.zeros(program.n_cols)  # every member starts switched off
+        lp.col_upper_ = np.zeros(program.n_cols)
+        freed = row_owner >= 0
+        lp.row_lower_ = np.where(freed, -np.inf, program.row_lower)
+        lp.row_upper_ = np.where(freed, np.inf, program.row_upper)
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_ = np.concatenate(
+            [[0], np.cumsum(np.bincount(program.cols, minlength=program.n_cols))]
+        ).astype(np.int32)
+        lp.a_matrix_.index_ = program.rows[order].astype(np.int32)
+        lp.a_matrix_.value_ = program.values[order].astype(np.float64)
+        if self.is_mip:
+            lp.integrality_ = [highspy.HighsVarType.kInteger if flag else
+                               highspy.HighsVarType.kContinuous for flag in program.integer]
+        self.lp = lp
+
+    def model(self, mip_gap: float):
+        """A fresh HiGHS model with every member switched off (one thread: deterministic)."""
+        import highspy
+
+        highs = highspy.Highs()
+        highs.setOptionValue("output_flag", False)
+        highs.setOptionValue("threads", 1)
+        highs.setOptionValue("mip_rel_gap", mip_gap)
+        highs.passModel(self.lp)
+        return highs
+
+    def switch(self, highs, member: int, on: bool) -> None:
+        """Switch a member on (its bounds restored) or off (columns 0, own rows free)."""
+        cols, rows = self.columns[member], self.rows[member]
+        p = self.program
+        if on:
+            highs.changeColsBounds(cols.size, cols, p.col_lower[cols], p.col_upper[cols])
+            highs.changeRowsBounds(rows.size, rows, p.row_lower[rows], p.row_upper[rows])
+        else:
+            zeros = np.zeros(cols.size)
+            highs.changeColsBounds(cols.size, cols, zeros, zeros)
+            highs.changeRowsBounds(rows.size, rows, np.full(rows.size, -np.inf),
+                                   np.full(rows.size, np.inf))
+
+    def checked_cost(self, highs, members: np.ndarray) -> float | None:
+        """The solved coalition's cost [EUR], or None when not proven or not checked.
+
+        Checked against every constraint of the coalition's own full model.
+        """
+        import highspy
+
+        if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            return None
+        x = np.asarray(highs.getSolution().col_value, dtype=np.float64)
+        objective = float(self.program.cost @ x + self.offset[members].sum())
+        d = _restrict(self.d, members)
+        flows = _restrict_flows(self.d, _program_flows(x, self.layout, self.d, True), members)
+        flows, _ = _repair(d, flows)
+        worst = _violations(d, flows, pool=True, no_loss_bound=None)[0]
+        cost = _costs(d, flows)[0]
+        if max(worst.values()) > _CHECK_TOL or cost > objective + _CHECK_TOL * max(
+                1.0, abs(objective)):
+            return None
+        return cost
+
+
+_PROGRAMS: dict[str, _GrandProgram] = {}
+"""The grand program of each game this process has solved chunks of (by fingerprint)."""
+
+
+def _members_of(mask: int, n_members: int) -> np.ndarray:
+    return np.flatnonzero([(mask >> i) & 1 for i in range(n_members)])
+
+
+def _solve_alone(d: _Data, members: np.ndarray, mip_gap: float) -> float:
+    """A coalition's cost solved on its own by ``run_collective``'s route [EUR].
+
+    Binaries are added back until the full model's check passes.
+    """
+    sub = _restrict(d, members)
+    flows = _solve_problem(None, sub, pool=True, no_loss_bound=None, formulation="reduced",
+                           solver="highs", time_limit_s=None, mip_gap=mip_gap)[0]
+    return _costs(sub, flows)[0]
+
+
+def _solve_chunk(task) -> tuple[np.ndarray, int]:
+    """Costs [EUR] of a chunk of coalitions (bitmasks) and how many needed their own solve.
+
+    ``task = (inputs, delivery, market, solver, mip_gap, masks, key)``.
+    """
+    inputs, delivery, market, solver, mip_gap, masks, key = task
+    n_members = inputs.n_members
+    if solver != "highs" or market != "pool" or inputs.total_share:
+        costs = [_run_coalition(inputs, _members_of(int(m), n_members), delivery, market,
+                                solver, mip_gap) for m in masks]
+        return np.asarray(costs, dtype=np.float64), len(costs)
+    grand = _PROGRAMS.get(key)
+    if grand is None:
+        grand = _PROGRAMS[key] = _GrandProgram(_data(inputs, delivery))
+    highs = grand.model(mip_gap)
+    state = 0
+    costs = np.empty(len(masks))
+    rechecked = 0
+    for k, mask in enumerate(masks):
+        mask = int(mask)
+        changed = mask ^ state
+        for member in range(n_members):
+            if (changed >> member) & 1:
+                grand.switch(highs, member, bool((mask >> member) & 1))
+        state = mask
+        members = _members_of(mask, n_members)
+        highs.run()
+        cost = grand.checked_cost(highs, members)
+        if cost is None:
+            cost = _solve_alone(grand.d, members, mip_gap)
+            rechecked += 1
+        costs[k] = cost
+    return costs, rechecked
+
+
+def _run_coalition(inputs: OperationInputs, members: np.ndarray, delivery: str, market: str,
+                   solver: str, mip_gap: float) -> float:
+    """One coalition through :func:`run_collective` (any solver, market and rules) [EUR]."""
+    result = run_collective(inputs.select(inputs.members[members]), market=market,
+                            delivery=delivery, solver=solver, mip_gap=mip_gap, split="solver")
+    return result.objective
+
+
+# --------------------------------------------------------------------------- the cache
+
+
+def _digest(*parts) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        if isinstance(part, (np.ndarray, pd.Series, pd.DataFrame)):
+            h.update(np.ascontiguousarray(np.asarray(part, dtype=np.float64)).tobytes())
+        else:
+            h.update(repr(part).encode())
+        h.update(b"\x00")
+    return h.hexdigest()
+
+
+def _member_keys(inputs: OperationInputs, delivery: str, market: str, solver: str
+                 ) -> tuple[str, list[str]]:
+    """Fingerprints of the community (prices, options, solver) and of each member."""
+    from lectoolkit import __version__
+
+    community = _digest(
+        "operation_game", __version__, solver, solver_version(solver), delivery, market,
+        inputs.price_market_buy_per_kwh, inputs.price_market_sell_per_kwh,
+        inputs.price_access_per_kwh, inputs.price_extra_power_per_kw, inputs.timestep_h,
+        inputs.strict_positive_sharing, inputs.total_share)
+    batteries = inputs.batteries if delivery == "pre" else inputs.batteries.iloc[:0]
+    members = []
+    for member in inputs.members:
+        battery = batteries.loc[member] if member in batteries.index else "no battery"
+        members.append(_digest(
+            inputs.load_kwh[member], inputs.pv_kwh[member], inputs.price_buy_per_kwh[member],
+            inputs.price_sell_per_kwh[member], inputs.contracted_power_kw[member],
+            battery))
+    return community, members
+
+
+class _Cache:
+    """Coalition costs on disk, in ``<cache_dir>/operation_game/part-*.npz`` files.
+
+    Each file holds (key, cost) pairs; a coalition's key hashes the community's and its
+    members' keys (sorted: the cost does not depend on the members' order).
+    """
+
+    def __init__(self, cache_dir, community: str, members: list[str]):
+        self.community, self.members = community, members
+        self.folder = None if cache_dir is None else Path(cache_dir) / "operation_game"
+        self.known: dict[str, float] = {}
+        if self.folder is not None and self.folder.is_dir():
+            for part in sorted(self.folder.glob("part-*.npz")):
+                with np.load(part) as stored:
+                    self.known.update(zip(stored["keys"].tolist(), stored["costs"].tolist(),
+                                          strict=True))
+
+        self.stored = frozenset(self.known)
+
+    def key(self, mask: int) -> str:
+        chosen = sorted(self.members[i] for i in range(len(self.members)) if (mask >> i) & 1)
+        return _digest(self.community, *chosen)
+
+    def save(self, keys: list[str], costs: np.ndarray) -> None:
+        self.known.update(zip(keys, costs.tolist(), strict=True))
+        if self.folder is None or not keys:
+            return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        target = self.folder / f"part-{uuid.uuid4().hex}.npz"
+        temporary = target.with_suffix(".tmp.npz")
+        np.savez(temporary, keys=np.array(keys, dtype="U64"), costs=costs)
+        os.replace(temporary, target)
+
+
+# --------------------------------------------------------------------------- the driver
+
+
+class _CoalitionCosts:
+    """``c(S)`` for bitmasks, from the cache or solved in chunks through ``map_tasks``."""
+
+    def __init__(self, inputs, delivery, market, solver, mip_gap, jobs, client, cache_dir,
+                 progress):
+        self.inputs, self.delivery, self.market = inputs, delivery, market
+        self.solver, self.mip_gap = solver, mip_gap
+        self.jobs, self.client, self.progress = jobs, client, progress
+        community, members = _member_keys(inputs, delivery, market, solver)
+        self.cache = _Cache(cache_dir, community, members)
+        self.game_key = _digest(community, *members)
+        self.n_solved = self.n_rechecked = 0
+        self.cached: set[str] = set()
+
+    def __call__(self, masks: np.ndarray) -> np.ndarray:
+        """Costs of the coalitions ``masks`` (bitmasks) [EUR].
+
+        Consecutive masks that differ in one member (Gray code, permutation prefixes)
+        make the warm starts cheap.
+        """
+        masks = np.asarray(masks, dtype=np.int64)
+        keys = [self.cache.key(int(m)) for m in masks]
+        missing: dict[str, int] = {}
+        for key, mask in zip(keys, masks.tolist(), strict=True):
+            if mask and key not in self.cache.known and key not in missing:
+                missing[key] = mask
+        self.cached.update(key for key in keys if key in self.cache.stored)
+        todo = _snake(list(missing.items()))
+        size = min(_CHUNK_MAX, max(_CHUNK, -(-len(todo) // _TASKS)))
+        chunks = [todo[i:i + size] for i in range(0, len(todo), size)]
+        for first in range(0, len(chunks), _ROUND):
+            batch = chunks[first:first + _ROUND]
+            tasks = [(self.inputs, self.delivery, self.market, self.solver, self.mip_gap,
+                      np.array([m for _, m in chunk], dtype=np.int64), self.game_key)
+                     for chunk in batch]
+            jobs = min(self.jobs, len(tasks)) if tasks else 1
+            done = map_tasks(_solve_chunk, tasks, jobs=jobs, client=self.client,
+                             progress=self.progress and len(chunks) > 1,
+                             desc=f"coalition chunks {first + 1}-{first + len(batch)} of "
+                                  f"{len(chunks)}")
+            for chunk, (costs, rechecked) in zip(batch, done, strict=True):
+                self.cache.save([k for k, _ in chunk], costs)
+                self.n_solved += len(chunk)
+                self.n_rechecked += rechecked
+        return np.array([0.0 if m == 0 else self.cache.known[k]
+                         for k, m in zip(keys, masks.tolist(), strict=True)])
+
+
+def _snake(todo: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    """The masks to solve with every other chain reversed.
+
+    A chain is a run of masks one member apart (the prefixes of one order); reversed,
+    the next chain starts near where the last one ended (a big coalition after a big
+    one), so its first solve warm-starts well.
+    """
+    runs, start = [], 0
+    for k in range(1, len(todo) + 1):
+        if k == len(todo) or (todo[k][1] ^ todo[k - 1][1]).bit_count() != 1:
+            runs.append(todo[start:k])
+            start = k
+    return [item for k, run in enumerate(runs) for item in (run[::-1] if k % 2 else run)]
+
+
+def _gray_order(n_members: int) -> np.ndarray:
+    """Every non-empty coalition once, consecutive ones differing in one member."""
+    g = np.arange(1, 1 << n_members, dtype=np.int64)
+    return g ^ (g >> 1)
+
+
+def _check_game_args(inputs, market, delivery, solver, jobs, cache_dir, progress):
+    inputs, delivery = _check_common(inputs, delivery)
+    market = _validate.choice(market, "market", ("pool", "bilateral"))
+    name = resolve_solver(solver)
+    jobs = _validate.integer(jobs, "jobs", minimum=1)
+    if cache_dir is not None and not isinstance(cache_dir, (str, os.PathLike)):
+        raise TypeError(f"cache_dir: expected a folder path (str or Path), got "
+                        f"{_validate.describe(cache_dir)}")
+    if cache_dir is not None and not os.fspath(cache_dir):
+        raise ValueError("cache_dir: expected a folder path, got an empty string")
+    if cache_dir is not None and Path(cache_dir).exists() and not Path(cache_dir).is_dir():
+        raise ValueError(f"cache_dir: {os.fspath(cache_dir)!r} is a file, not a folder")
+    progress = _validate.flag(progress, "progress")
+    return inputs, market, delivery, name, jobs, progress
+
+
+def operation_game(inputs: OperationInputs, *, market: str = "pool", delivery: str = "pre",
+                   solver: str = "auto", jobs: int = 1, client=None, cache_dir=None,
+                   progress: bool = True) -> OperationGame:
+    """The savings game of every coalition's optimal operation (all ``2**n`` worths).
+
+    ``v(S) = sum_{i in S} c({i}) - c(S)``, ``c(S)`` the proven optimal cost of the
+    sub-community ``S`` operated together (pool or bilateral market; batteries scheduled
+    before delivery, or metered flows after it) [EUR]. See the module docstring for how
+    the coalitions are solved, checked, parallelised and cached.
+
+    Parameters
+    ----------
+    inputs : OperationInputs
+        The community's horizon; at most ``lectoolkit._limits.MAX_OPERATION_GAME_PLAYERS``
+        members (beyond, :func:`operation_shapley_sampled`).
+    market : {"pool", "bilateral"}
+        How a coalition trades (:func:`lectoolkit.operation.run_collective`; the
+        bilateral market uses ``inputs.price_access_per_kwh`` for every pair).
+    delivery : {"pre", "post"}
+        ``"pre"``: batteries scheduled; ``"post"``: metered net flows, no battery.
+    solver : {"auto", "highs", "glpk", "cbc"}
+        HiGHS solves chunks of coalitions on one warm-started model; the others solve
+        each coalition on its own (slower).
+    jobs : int
+        Local worker processes, >= 1 (1: in this process).
+    client : dask.distributed.Client, optional
+        Solve the chunks on this Dask cluster (``jobs`` is then ignored).
+    cache_dir : str or Path, optional
+        Folder of the disk cache of coalition costs (created if missing); None: no cache.
+    progress : bool
+        Show a progress bar over the chunks of coalitions.
+
+    Returns
+    -------
+    OperationGame
+        Worths, coalition and alone costs, the solver and counts.
+
+    Raises
+    ------
+    TypeError
+        If an argument is the wrong kind of object.
+    ValueError
+        If an argument is out of its domain, or ``inputs`` has too many members.
+    lectoolkit.SolverError
+        If no solver is installed or a coalition's operation cannot be proven optimal.
+
+    Examples
+    --------
+    Two members, one with surplus and one with need, sharing energy after delivery save
+    the spread between retail buy and sell price less the access tariff:
+
+    >>> inputs = OperationInputs(
+    ...     load_kwh=[[1.0, 0.0]], pv_kwh=[[0.0, 1.0]], price_buy_per_kwh=[[0.2, 0.2]],
+    ...     price_sell_per_kwh=[[0.05, 0.05]], price_market_buy_per_kwh=[0.3],
+    ...     price_market_sell_per_kwh=[0.0], price_access_per_kwh=[0.01],
+    ...     lem_price_per_kwh=[0.1], contracted_power_kw=[5.0, 5.0],
+    ...     price_extra_power_per_kw=10.0, timestep_h=1.0)
+    >>> game = operation_game(inputs, delivery="post", progress=False)
+    >>> game.worths.round(6).tolist()
+    [0.0, 0.0, 0.0, 0.14]
+    """
+    began = time.perf_counter()
+    inputs, market, delivery, name, jobs, progress = _check_game_args(
+        inputs, market, delivery, solver, jobs, cache_dir, progress)
+    n = inputs.n_members
+    if n > _limits.MAX_OPERATION_GAME_PLAYERS:
+        raise ValueError(
+            f"inputs: {n} members make {2**n - 1:,} coalition operations; an exact game is "
+            f"limited to {_limits.MAX_OPERATION_GAME_PLAYERS} members: estimate the Shapley "
+            "value with operation_shapley_sampled")
+    _data(inputs, delivery)  # refuses values beyond the solvers' range before any solve
+    costs_of = _CoalitionCosts(inputs, delivery, market, name, 1e-4, jobs, client,
+                               cache_dir, progress)
+    order = _gray_order(n)
+    costs = np.zeros(1 << n)
+    costs[order] = costs_of(order)
+    alone = costs[1 << np.arange(n)]
+    worths = subset_sums(alone) - costs
+    worths[1 << np.arange(n)] = 0.0  # c({i}) - c({i}), exactly
+    return OperationGame(
+        worths=worths, coalition_costs=costs,
+        alone_costs=pd.Series(alone, index=inputs.members, name="alone_cost_eur"),
+        members=inputs.members, solver=name, solver_version=solver_version(name),
+        n_solved=costs_of.n_solved, n_cached=len(costs_of.cached),
+        n_rechecked=costs_of.n_rechecked, wall_time_s=time.perf_counter() - began)
+
+
+def operation_shapley_sampled(inputs: OperationInputs, n_permutations: int, *, rng=None,
+                              market: str = "pool", delivery: str = "pre",
+                              solver: str = "auto", jobs: int = 1, client=None,
+                              cache_dir=None, progress: bool = True) -> ShapleyEstimate:
+    """The Shapley value of :func:`operation_game`'s savings game from sampled orders.
+
+    :func:`lectoolkit.shapley_sampled` (antithetic pairs) with a worth function that
+    solves each distinct coalition once (prefixes of one order differ in one member, so
+    they make well warm-started chunks) and keeps the costs in ``cache_dir``.
+
+    Parameters
+    ----------
+    inputs : OperationInputs
+        The community's horizon, at most 62 members (coalitions are 64-bit masks).
+    n_permutations : int
+        Orders drawn, even and >= 4.
+    rng : numpy.random.Generator or int, optional
+        Random generator or seed (same seed, same estimate).
+    market, delivery, solver, jobs, client, cache_dir, progress
+        As :func:`operation_game`.
+
+    Returns
+    -------
+    ShapleyEstimate
+        Estimates and standard errors [EUR], indexed by member.
+
+    Raises
+    ------
+    TypeError
+        If an argument is the wrong kind of object.
+    ValueError
+        If an argument is out of its domain.
+    lectoolkit.SolverError
+        If no solver is installed or a coalition's operation cannot be proven optimal.
+    """
+    inputs, market, delivery, name, jobs, progress = _check_game_args(
+        inputs, market, delivery, solver, jobs, cache_dir, progress)
+    n = inputs.n_members
+    if n > 62:
+        raise ValueError(f"inputs: {n} members; coalitions are 64-bit masks, at most 62 "
+                         "members")
+    n_permutations = _validate.integer(n_permutations, "n_permutations", minimum=4)
+    _data(inputs, delivery)
+    costs_of = _CoalitionCosts(inputs, delivery, market, name, 1e-4, jobs, client,
+                               cache_dir, progress)
+    bits = np.int64(1) << np.arange(n, dtype=np.int64)
+    alone = costs_of(bits)
+
+    def worths(members: np.ndarray) -> np.ndarray:
+        members = np.asarray(members, dtype=bool)
+        return members @ alone - costs_of(members.astype(np.int64) @ bits)
+
+    estimate = shapley_sampled(worths, n, n_permutations, rng=rng, antithetic=True)
+    return ShapleyEstimate(shapley=estimate.shapley.set_axis(inputs.members),
+                           std_error=estimate.std_error.set_axis(inputs.members),
+                           n_permutations=estimate.n_permutations)
+
