@@ -541,3 +541,17 @@ def dense_worths(value, *, min_players: int = 1) -> tuple[np.ndarray, int, float
         raise ValueError(f"worths: the empty coalition must be worth 0, got worths[0] = "
                          f"{value[0]}")
     return value, n, max(top, -bottom)
+
+
+def sequence_of(value, name: str, check, what: str) -> list:
+    """A non-empty flat sequence whose every element passes ``check(element, name)``.
+
+    ``what`` names the elements in the messages (``"integers"``, ``"shares in [0, 1]"``).
+    """
+    if isinstance(value, (str, bytes, dict, set, frozenset)) or not np.iterable(value) \
+            or np.ndim(np.asarray(value, dtype=object)) != 1:
+        raise TypeError(f"{name}: expected a sequence of {what}, got {describe(value)}")
+    out = [check(item, name) for item in value]
+    if not out:
+        raise ValueError(f"{name}: expected at least one of the {what}, got none")
+    return out

@@ -445,7 +445,7 @@ def read_invoicing_inputs(structure_json: str | os.PathLike, data_csv: str | os.
 
 
 # --------------------------------------------------------------------------------------
-# LPs: a small container, solved by highspy directly or through pyomo
+# LPs: a small container, solved through lectoolkit.solvers
 # --------------------------------------------------------------------------------------
 @dataclass
 class _LP:
@@ -470,85 +470,27 @@ class _Solution:
     x: np.ndarray | None
 
 
-def _colwise(lp: _LP):
-    order = np.lexsort((lp.rows, lp.cols))
-    counts = np.bincount(lp.cols, minlength=lp.cost.size)
-    start = np.concatenate(([0], np.cumsum(counts)))
-    return start, lp.rows[order], lp.vals[order]
+def _solve_lp(lp: _LP, solver: str) -> _Solution:
+    """Maximise the LP through :func:`lectoolkit.solvers._solve_program`.
 
+    HiGHS directly, other solvers through pyomo; an infeasible LP is a status, not an
+    error.
+    """
+    from lectoolkit.solvers import SolverError, _LinearProgram, _solve_program
 
-def _solve_highs(lp: _LP) -> _Solution:
-    import highspy
-
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    model = highspy.HighsLp()
-    model.num_col_, model.num_row_ = int(lp.cost.size), int(lp.row_lower.size)
-    model.col_cost_, model.col_lower_, model.col_upper_ = lp.cost, lp.lower, lp.upper
-    model.row_lower_, model.row_upper_ = lp.row_lower, lp.row_upper
-    model.sense_ = highspy.ObjSense.kMaximize
-    start, index, value = _colwise(lp)
-    model.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    model.a_matrix_.start_, model.a_matrix_.index_, model.a_matrix_.value_ = start, index, value
-    h.passModel(model)
-    h.run()
-    status = h.getModelStatus()
-    if status == highspy.HighsModelStatus.kInfeasible:
-        return _Solution("infeasible", None)
-    if status != highspy.HighsModelStatus.kOptimal:
-        from lectoolkit.solvers import SolverError
-
-        raise SolverError(f"solver: HiGHS stopped with {h.modelStatusToString(status)!r} on an "
-                          "invoicing LP", "highs", h.modelStatusToString(status))
-    solution = h.getSolution()
-    return _Solution("optimal", np.array(solution.col_value))
-
-
-def _pyomo_model(lp: _LP):
-    """The pyomo model of an invoicing LP (for the GLPK/CBC route and cross-checks)."""
-    import pyomo.environ as pyo
-
-    m = pyo.ConcreteModel()
-    n = lp.cost.size
-    bound = {j: (None if np.isinf(lp.lower[j]) else float(lp.lower[j]),
-                 None if np.isinf(lp.upper[j]) else float(lp.upper[j])) for j in range(n)}
-    m.x = pyo.Var(range(n), bounds=lambda _m, j: bound[j])
-    m.obj = pyo.Objective(expr=sum(float(c) * m.x[j] for j, c in enumerate(lp.cost) if c),
-                          sense=pyo.maximize)
-    order = np.argsort(lp.rows, kind="stable")
-    starts = np.searchsorted(lp.rows[order], np.arange(lp.row_lower.size + 1))
-    m.rows = pyo.ConstraintList()
-    for i in range(lp.row_lower.size):
-        sel = order[starts[i]:starts[i + 1]]
-        expr = sum(float(v) * m.x[int(j)] for j, v in zip(lp.cols[sel], lp.vals[sel], strict=True))
-        lo, up = lp.row_lower[i], lp.row_upper[i]
-        if sel.size == 0:
-            continue
-        if lo == up:
-            m.rows.add(expr == float(lo))
-        else:
-            m.rows.add(pyo.inequality(None if np.isinf(lo) else float(lo), expr,
-                                      None if np.isinf(up) else float(up)))
-    return m
-
-
-def _solve_pyomo(lp: _LP, solver: str) -> _Solution:
-    from lectoolkit.solvers import SolverError, solve
-
-    m = _pyomo_model(lp)
+    if lp.cost.size == 0:  # nothing left to decide (every period closed)
+        return _Solution("optimal", np.zeros(0))
+    program = _LinearProgram(
+        cost=-lp.cost, col_lower=lp.lower, col_upper=lp.upper,
+        integer=np.zeros(lp.cost.size, dtype=bool), rows=lp.rows, cols=lp.cols,
+        values=lp.vals.astype(np.float64), row_lower=lp.row_lower, row_upper=lp.row_upper,
+        name="invoicing_lp")
     try:
-        solve(m, solver)
+        return _Solution("optimal", _solve_program(program, solver).x)
     except SolverError as err:
         if err.termination_condition in ("infeasible", "infeasibleOrUnbounded"):
             return _Solution("infeasible", None)
         raise
-    return _Solution("optimal", np.array([m.x[j].value or 0.0 for j in range(lp.cost.size)]))
-
-
-def _solve_lp(lp: _LP, solver: str) -> _Solution:
-    if lp.cost.size == 0:  # nothing left to decide (every period closed)
-        return _Solution("optimal", np.zeros(0))
-    return _solve_highs(lp) if solver == "highs" else _solve_pyomo(lp, solver)
 
 
 # --------------------------------------------------------------------------------------

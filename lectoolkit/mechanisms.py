@@ -168,25 +168,6 @@ def _run_scenario(task: _Scenario) -> pd.DataFrame:
     }, columns=list(SWEEP_COLUMNS))
 
 
-def _counts(values, name: str, minimum: int) -> list[int]:
-    if isinstance(values, (str, bytes, dict, set, frozenset)) or np.ndim(values) != 1:
-        raise TypeError(f"{name}: expected a list of integers, got {_validate.describe(values)}")
-    out = [_validate.integer(v, name, minimum=minimum) for v in values]
-    if not out:
-        raise ValueError(f"{name}: expected at least one value, got none")
-    return out
-
-
-def _shares(values, name: str) -> list[float]:
-    if isinstance(values, (str, bytes, dict, set, frozenset)) or np.ndim(values) != 1:
-        raise TypeError(f"{name}: expected a list of shares in [0, 1], got "
-                        f"{_validate.describe(values)}")
-    out = [_validate.share(v, name) for v in values]
-    if not out:
-        raise ValueError(f"{name}: expected at least one value, got none")
-    return out
-
-
 def mechanism_sweep(sizes, prosumer_shares, *, replicates: int = 1, days: int = 14,
                     compensation_per_kwh: float | None = None, mechanisms=None, rng=None,
                     jobs: int = 1, client=None, progress: bool = False) -> pd.DataFrame:
@@ -253,8 +234,10 @@ def mechanism_sweep(sizes, prosumer_shares, *, replicates: int = 1, days: int = 
     >>> sweep[["mechanism", "n_members", "prosumer_share", "replicate"]].to_dict("records")
     [{'mechanism': 'sdr', 'n_members': 4, 'prosumer_share': 0.5, 'replicate': 0}]
     """
-    sizes = _counts(sizes, "sizes", 1)
-    shares = _shares(prosumer_shares, "prosumer_shares")
+    sizes = _validate.sequence_of(
+        sizes, "sizes", lambda v, name: _validate.integer(v, name, minimum=1), "integers")
+    shares = _validate.sequence_of(prosumer_shares, "prosumer_shares", _validate.share,
+                                   "shares in [0, 1]")
     replicates = _validate.integer(replicates, "replicates", minimum=1)
     days = _validate.integer(days, "days", minimum=1)
     keys = _keys(mechanisms)

@@ -42,13 +42,9 @@ def _random_worths(n_players: int, seed: int = 0) -> np.ndarray:
 
 def _sizes(value, name: str, minimum: int, maximum: int | None = None) -> list[int]:
     """A non-empty sequence of integer sizes in ``[minimum, maximum]``."""
-    if isinstance(value, (str, bytes, dict, set)) or not np.iterable(value):
-        raise TypeError(f"{name}: expected a sequence of integers, got "
-                        f"{_validate.describe(value)}")
-    sizes = [_validate.integer(size, name, minimum=minimum, maximum=maximum) for size in value]
-    if not sizes:
-        raise ValueError(f"{name}: expected at least one size, got none")
-    return sizes
+    return _validate.sequence_of(
+        value, name, lambda v, n: _validate.integer(v, n, minimum=minimum, maximum=maximum),
+        "integers")
 
 
 # --------------------------------------------------------------------------- baselines

@@ -1024,12 +1024,9 @@ def sampling_error_table(net_load_kwh, price_buy_per_kwh, price_sell_per_kwh, pe
     >>> bool(table.loc[1000, "rmse"] < table.loc[10, "rmse"])
     True
     """
-    if isinstance(permutations, (str, bytes)) or not np.iterable(permutations):
-        raise TypeError(f"permutations: expected a sequence of permutation counts, got "
-                        f"{_validate.describe(permutations)}")
-    counts = [_validate.integer(m, "permutations", minimum=4) for m in permutations]
-    if not counts:
-        raise ValueError("permutations: expected at least one permutation count, got none")
+    counts = _validate.sequence_of(
+        permutations, "permutations", lambda m, name: _validate.integer(m, name, minimum=4),
+        "permutation counts")
     odd = [m for m in counts if m % 2]
     if odd:
         raise ValueError(f"permutations: expected even counts (antithetic pairs), got {odd[0]}")

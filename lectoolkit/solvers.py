@@ -494,6 +494,34 @@ _HIGHS_CONDITION = {  # HiGHS model status -> pyomo's name of the termination co
 }
 
 
+def _highs_lp(program: _LinearProgram, col_lower=None, col_upper=None, row_lower=None,
+              row_upper=None):
+    """The program as a ``highspy.HighsLp`` (column-wise matrix).
+
+    The bounds are the program's unless others (same shapes) are given.
+    """
+    import highspy
+
+    order = np.lexsort((program.rows, program.cols))
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = program.n_cols, program.n_rows
+    lp.col_cost_ = program.cost
+    lp.col_lower_ = program.col_lower if col_lower is None else col_lower
+    lp.col_upper_ = program.col_upper if col_upper is None else col_upper
+    lp.row_lower_ = program.row_lower if row_lower is None else row_lower
+    lp.row_upper_ = program.row_upper if row_upper is None else row_upper
+    lp.offset_ = float(program.offset)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = np.concatenate(
+        [[0], np.cumsum(np.bincount(program.cols, minlength=program.n_cols))]).astype(np.int32)
+    lp.a_matrix_.index_ = program.rows[order].astype(np.int32)
+    lp.a_matrix_.value_ = program.values[order].astype(np.float64)
+    if program.integer.any():
+        lp.integrality_ = [highspy.HighsVarType.kInteger if flag else
+                           highspy.HighsVarType.kContinuous for flag in program.integer]
+    return lp
+
+
 def _solve_program(program: _LinearProgram, solver: str, *, time_limit_s=None, options=None,
                    allow_time_limit: bool = False, start=None) -> _ProgramSolution:
     """Solve a matrix program: HiGHS directly through highspy, other solvers through pyomo.
@@ -511,28 +539,12 @@ def _solve_program(program: _LinearProgram, solver: str, *, time_limit_s=None, o
     solver_options = _check_options(options, solver, time_limit_s)
     if time_limit_s is not None:
         solver_options["time_limit"] = float(time_limit_s)
-    order = np.lexsort((program.rows, program.cols))
-    rows, cols, values = program.rows[order], program.cols[order], program.values[order]
-    lp = highspy.HighsLp()
-    lp.num_col_, lp.num_row_ = program.n_cols, program.n_rows
-    lp.col_cost_ = program.cost
-    lp.col_lower_, lp.col_upper_ = program.col_lower, program.col_upper
-    lp.row_lower_, lp.row_upper_ = program.row_lower, program.row_upper
-    lp.offset_ = float(program.offset)
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = np.concatenate(
-        [[0], np.cumsum(np.bincount(cols, minlength=program.n_cols))]).astype(np.int32)
-    lp.a_matrix_.index_ = rows.astype(np.int32)
-    lp.a_matrix_.value_ = values.astype(np.float64)
     is_mip = bool(program.integer.any())
-    if is_mip:
-        lp.integrality_ = [highspy.HighsVarType.kInteger if flag else
-                           highspy.HighsVarType.kContinuous for flag in program.integer]
     highs = highspy.Highs()
     highs.setOptionValue("output_flag", False)
     for key, value in solver_options.items():
         highs.setOptionValue(key, value)
-    highs.passModel(lp)
+    highs.passModel(_highs_lp(program))
     if start is not None:
         guess = highspy.HighsSolution()
         guess.col_value = np.asarray(start, dtype=np.float64).tolist()

@@ -66,7 +66,7 @@ from lectoolkit.operation import (
 )
 from lectoolkit.parallel import map_tasks
 from lectoolkit.shapley import ShapleyEstimate, shapley_sampled
-from lectoolkit.solvers import resolve_solver, solver_version
+from lectoolkit.solvers import _highs_lp, resolve_solver, solver_version
 
 _CHUNK = 64
 """Least coalitions per task: enough for warm starts to pay."""
@@ -162,8 +162,6 @@ class _GrandProgram:
     """
 
     def __init__(self, d: _Data):
-        import highspy
-
         n_steps, n_members = d.load.shape
         margin = (np.minimum(d.buy, d.market_buy[:, None])
                   - np.maximum(d.sell, d.market_sell[:, None]))
@@ -192,25 +190,11 @@ class _GrandProgram:
         self.rows = [np.flatnonzero(row_owner == i).astype(np.int32) for i in range(n_members)]
         self.offset = (d.extra * _fixed_excess(d)).sum(axis=0) * _no_battery(d)
         self.is_mip = bool(program.integer.any())
-        order = np.lexsort((program.rows, program.cols))
-        lp = highspy.HighsLp()
-        lp.num_col_, lp.num_row_ = program.n_cols, program.n_rows
-        lp.col_cost_ = program.cost
-        lp.col_lower_ = np.zeros(program.n_cols)  # every member starts switched off
-        lp.col_upper_ = np.zeros(program.n_cols)
-        freed = row_owner >= 0
-        lp.row_lower_ = np.where(freed, -np.inf, program.row_lower)
-        lp.row_upper_ = np.where(freed, np.inf, program.row_upper)
-        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-        lp.a_matrix_.start_ = np.concatenate(
-            [[0], np.cumsum(np.bincount(program.cols, minlength=program.n_cols))]
-        ).astype(np.int32)
-        lp.a_matrix_.index_ = program.rows[order].astype(np.int32)
-        lp.a_matrix_.value_ = program.values[order].astype(np.float64)
-        if self.is_mip:
-            lp.integrality_ = [highspy.HighsVarType.kInteger if flag else
-                               highspy.HighsVarType.kContinuous for flag in program.integer]
-        self.lp = lp
+        freed = row_owner >= 0  # every member starts switched off
+        self.lp = _highs_lp(program, col_lower=np.zeros(program.n_cols),
+                            col_upper=np.zeros(program.n_cols),
+                            row_lower=np.where(freed, -np.inf, program.row_lower),
+                            row_upper=np.where(freed, np.inf, program.row_upper))
 
     def model(self, mip_gap: float):
         """A fresh HiGHS model with every member switched off (one thread: deterministic)."""

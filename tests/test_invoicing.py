@@ -348,17 +348,23 @@ def test_highs_and_other_solvers_agree(example_inputs, model, solver, first):
                                atol=1e-6)
 
 
-def test_pyomo_model_of_the_lp_has_the_same_optimum():
-    from lectoolkit.solvers import solve
-
+@pytest.mark.parametrize("solver", every_solver())
+def test_every_solver_finds_the_same_lp_optimum(solver):
     month = inv._months_of(_inputs([[-2.0, 1.0], [1.0, -3.0]], 0.2, 0.05, n=2), "fair_price",
                            "highs")[0][0]
     cols = inv._flow_columns(month)
     lp = inv._phase1_lp(month, cols, np.zeros(1), np.zeros(1, dtype=bool))
-    direct = inv._solve_highs(lp)
-    m = inv._pyomo_model(lp)
-    result = solve(m, "highs")
-    assert result.objective == pytest.approx(float(lp.cost @ direct.x), abs=1e-9)
+    direct = inv._solve_lp(lp, "highs")
+    other = inv._solve_lp(lp, solver)
+    assert other.status == direct.status == "optimal"
+    assert float(lp.cost @ other.x) == pytest.approx(float(lp.cost @ direct.x), abs=1e-9)
+
+
+def test_an_infeasible_lp_is_a_status_not_an_error():
+    lp = inv._LP(cost=np.ones(1), lower=np.zeros(1), upper=np.ones(1), rows=np.zeros(1, int),
+                 cols=np.zeros(1, int), vals=np.ones(1), row_lower=np.full(1, 2.0),
+                 row_upper=np.full(1, 3.0))
+    assert inv._solve_lp(lp, "highs").status == "infeasible"
 
 
 # ----------------------------------------------------------------------- invoices, inputs
