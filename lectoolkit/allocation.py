@@ -584,7 +584,7 @@ def compare_allocations(load_kwh, pv_kwh, price_buy_per_kwh: float, price_sell_p
     >>> out.core["in_core"].to_dict()["Shapley"], round(out.grand_worth, 4)
     (False, 4.5)
     """
-    from lectoolkit.core import in_core, nucleolus
+    from lectoolkit.core import core_table, nucleolus
     from lectoolkit.games import savings_worths
     from lectoolkit.shapley import shapley_values
 
@@ -617,15 +617,8 @@ def compare_allocations(load_kwh, pv_kwh, price_buy_per_kwh: float, price_sell_p
         shares(profits), shares(imbalance), equal_allocation(grand, load.size),
         shapley_values(worths), np.asarray(nucleolus(worths, solver).allocation),
     ), strict=True)), index=members)
-    checks = {}
-    for rule, allocation in allocations.items():
-        check = in_core(worths, allocation.to_numpy(), tol=tol)
-        tightest = "+".join(str(members[i]) for i in range(load.size)
-                            if check.worst_coalition >> i & 1)
-        checks[rule] = {"in_core": bool(check.in_core), "min_excess": check.min_excess,
-                        "tightest_coalition": tightest}
-    core = pd.DataFrame.from_dict(checks, orient="index")
-    core.index.name = "rule"
+    core = core_table(worths, allocations, tol=tol)[
+        ["in_core", "min_excess", "tightest_coalition"]]
     allocations.columns.name = "rule"
     return AllocationComparison(allocations=allocations, core=core, grand_worth=grand)
 

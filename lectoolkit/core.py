@@ -325,6 +325,64 @@ def in_core(worths, allocation, tol: float = 1e-9) -> CoreCheck:
     return CoreCheck(bool(stable), gap, int(masks[best]), min_excess)
 
 
+def core_table(worths, allocations, tol: float = 1e-9) -> pd.DataFrame:
+    """Whether each of several allocations is in the core, and by how much it misses.
+
+    Parameters
+    ----------
+    worths : array_like, shape (2**n,)
+        Dense worths ``v(S)`` [money] (see :func:`in_core`).
+    allocations : pandas.DataFrame, shape (n, n_rules)
+        One row per member (in bit order), one column per allocation rule [money].
+    tol : float
+        Tolerance of :func:`in_core` [money].
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per rule (index name ``rule``): ``in_core`` (bool), ``efficiency_gap``
+        (``x(N) - v(N)`` [money]), ``min_excess`` (the smallest excess ``x(S) - v(S)``
+        over proper coalitions [money], negative when ``S`` would rather leave) and
+        ``tightest_coalition`` (that ``S``'s members, joined by ``+``).
+
+    Raises
+    ------
+    TypeError
+        If ``allocations`` is not a DataFrame; the errors of :func:`in_core`.
+    ValueError
+        The errors of :func:`in_core` (for example a row count other than ``n``).
+
+    Examples
+    --------
+    >>> from lectoolkit.games import glove_worths
+    >>> table = core_table(glove_worths(1, 2), pd.DataFrame(
+    ...     {"left takes all": [1.0, 0.0, 0.0], "equal": [1 / 3, 1 / 3, 1 / 3]},
+    ...     index=["L", "R1", "R2"]))
+    >>> table["in_core"].tolist(), table.loc["equal", "tightest_coalition"]
+    ([True, False], 'L+R1')
+    """
+    if not isinstance(allocations, pd.DataFrame):
+        raise TypeError(f"allocations: expected a DataFrame (members x rules), got "
+                        f"{_validate.describe(allocations)}")
+    arr, n, _ = _validate_game(worths)
+    values = _validate.matrix(allocations, "allocations", unit="money")[0]
+    if values.shape[0] != n:
+        raise ValueError(f"allocations: expected one row per player ({n}), got "
+                         f"{values.shape[0]}")
+    members = allocations.index
+    rows = {}
+    for k, rule in enumerate(allocations.columns):
+        check = in_core(arr, values[:, k], tol=tol)
+        rows[rule] = {
+            "in_core": bool(check.in_core), "efficiency_gap": check.efficiency_gap,
+            "min_excess": check.min_excess,
+            "tightest_coalition": "+".join(str(members[i]) for i in range(len(members))
+                                           if check.worst_coalition >> i & 1)}
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    table.index.name = "rule"
+    return table
+
+
 def build_least_core_model(worths, coalitions=None, fixed=None):
     """Pyomo model of the least-core LP of a profit game.
 

@@ -65,7 +65,24 @@ def _lp_spec(function, extra_worths_bads=()):
     )
 
 
+ALLOCATIONS = pd.DataFrame({"left": [1.0, 0.0, 0.0], "equal": [1 / 3, 1 / 3, 1 / 3]},
+                           index=["L", "R1", "R2"])
+
 SPECS = [
+    Spec(
+        "core_table",
+        good={"worths": GLOVE, "allocations": ALLOCATIONS, "tol": 1e-9},
+        positional=("worths", "allocations"),
+        bad={
+            "worths": _worths_bads(lp=False),
+            "allocations": [Bad([1.0, 0.0, 0.0], TypeError, "list"),
+                            Bad(ALLOCATIONS.iloc[:2], ValueError, "too_few_rows"),
+                            Bad(ALLOCATIONS.assign(equal=np.nan), ValueError, "nan"),
+                            Bad(ALLOCATIONS.astype(str), TypeError, "str"),
+                            Bad(None, TypeError, "none")],
+            "tol": number_bads(negative=True),
+        },
+    ),
     Spec(
         "in_core",
         good={"worths": GLOVE, "allocation": [1.0, 0.0, 0.0], "tol": 1e-9},

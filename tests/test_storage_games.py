@@ -18,7 +18,11 @@ import pytest
 import lectoolkit.storage_games as og
 from lectoolkit import nucleolus, shapley_values
 from lectoolkit.operation import OperationInputs, from_rec_op_inputs, run_collective, run_individual
-from lectoolkit.storage_games import operation_game, operation_shapley_sampled
+from lectoolkit.storage_games import (
+    operation_allocations,
+    operation_game,
+    operation_shapley_sampled,
+)
 from tests.conftest import every_solver
 from tests.test_operation import original_test_case
 
@@ -107,6 +111,14 @@ def test_the_bilateral_market_with_equal_pair_tariffs_is_the_pool():
     assert np.abs(bilateral.worths - pool.worths).max() <= 1e-7
 
 
+def test_total_share_rules_take_each_coalitions_own_route():
+    inputs = original_test_case(total_share=True)
+    game = operation_game(inputs, delivery="post", progress=False)
+    expected = each_coalition_on_its_own(inputs, delivery="post")
+    assert np.abs(game.coalition_costs - expected).max() <= 1e-7
+    assert game.n_rechecked == 3  # every coalition solved on its own
+
+
 @pytest.mark.parametrize("solver", every_solver())
 def test_every_solver_gives_the_same_game(solver):
     inputs = original_test_case()
@@ -184,16 +196,38 @@ def test_core_family_on_the_game():
     assert (point.allocation >= -1e-9).all()  # v({i}) = 0: an imputation
 
 
-def test_sampled_shapley_is_within_its_error_of_the_exact_value():
+@pytest.mark.parametrize("control_variate", [False, True])
+def test_sampled_shapley_is_within_its_error_of_the_exact_value(control_variate):
     inputs = rec_members(5)
     exact = shapley_values(operation_game(inputs, progress=False).worths,
                            players=inputs.members)
-    estimate = operation_shapley_sampled(inputs, 40, rng=3, progress=False)
+    estimate = operation_shapley_sampled(inputs, 40, rng=3, control_variate=control_variate,
+                                         progress=False)
     assert estimate.shapley.index.equals(inputs.members)
     assert estimate.shapley.sum() == pytest.approx(exact.sum(), abs=1e-9)
     assert (np.abs(estimate.shapley - exact) <= 4 * estimate.std_error + 1e-9).all()
-    again = operation_shapley_sampled(inputs, 40, rng=3, progress=False)
+    again = operation_shapley_sampled(inputs, 40, rng=3, control_variate=control_variate,
+                                      progress=False)
     assert estimate.shapley.equals(again.shapley)
+
+
+def test_the_control_variate_is_exact_when_the_batteries_add_nothing():
+    # after delivery and with one price for every member the operation game is the
+    # metered game itself: the difference sampled is zero, the estimate exact
+    inputs = sharing_day()
+    exact = shapley_values(operation_game(inputs, delivery="post", progress=False).worths,
+                           players=inputs.members)
+    estimate = operation_shapley_sampled(inputs, 4, rng=0, delivery="post", progress=False)
+    assert estimate.shapley.tolist() == pytest.approx(exact.tolist(), abs=1e-9)
+    assert estimate.std_error.max() <= 1e-9
+
+
+def test_the_control_variate_needs_its_dense_game(monkeypatch):
+    monkeypatch.setattr(og._limits, "MAX_GAME_PLAYERS", 2)
+    with pytest.raises(ValueError, match="^control_variate:"):
+        operation_shapley_sampled(sharing_day(), 4, control_variate=True, delivery="post")
+    plain = operation_shapley_sampled(sharing_day(), 4, rng=0, delivery="post", progress=False)
+    assert plain.shapley.sum() == pytest.approx(0.28, abs=1e-9)
 
 
 def test_inputs_are_not_mutated():
@@ -220,3 +254,19 @@ def test_too_many_members_for_an_exact_game(monkeypatch):
     with pytest.raises(ValueError, match="operation_shapley_sampled"):
         operation_game(sharing_day(), delivery="post")
 
+
+
+def test_allocations_beside_the_settlement_rules():
+    inputs = rec_members(5)
+    game = operation_game(inputs, progress=False)
+    out = operation_allocations(game, inputs)
+    sums = out.allocations.sum()
+    # the game's rules and the community's own split (pool transfers cancel) are efficient
+    for rule in ("Shapley", "nucleolus", "least core", "LEM price"):
+        assert sums[rule] == pytest.approx(game.worths[-1], abs=1e-7), rule
+        assert abs(out.core.loc[rule, "efficiency_gap"]) <= 1e-7
+    assert out.grand_worth == game.worths[-1]
+    assert list(out.allocations.columns[4:]) == [
+        "Conventional", "MMR (Zhou 2018)", "Bill sharing (Zhou 2018)", "SDR"]
+    # conventional settlement shares nothing: the savings are the batteries' alone
+    assert sums["Conventional"] <= sums["LEM price"] + 1e-9
