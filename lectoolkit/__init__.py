@@ -111,6 +111,7 @@ _EXPORTS: dict[str, str] = {
     "synthetic_net_load": "profiles",
     "synthetic_prosumer_monthly": "profiles",
     "exact_shapley_scaling": "scaling",
+    "operation_game_scaling": "scaling",
     "sampled_shapley_scaling": "scaling",
     "seed_shapley_scaling": "scaling",
     "SettlementResult": "settlement",
@@ -132,6 +133,7 @@ _EXPORTS: dict[str, str] = {
     "solve": "solvers",
     "solver_version": "solvers",
     "operation_explorer": "widgets",
+    "storage_game_explorer": "widgets",
 }
 
 __all__ = sorted(_EXPORTS)

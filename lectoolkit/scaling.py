@@ -312,3 +312,61 @@ def sampled_shapley_scaling(sizes, n_steps: int, n_permutations: int, *,
             "mean_abs_shapley": float(est.shapley.abs().mean()),
         })
     return pd.DataFrame(records)
+
+
+def operation_game_scaling(inputs, sizes, *, jobs: int = 2, client=None) -> pd.DataFrame:
+    """Seconds to solve every coalition's operation of the first ``n`` members, per runner.
+
+    For each size ``n`` of ``sizes``, :func:`lectoolkit.operation_game` on
+    ``inputs.select(first n members)`` in this process, on ``jobs`` local processes, and
+    on the Dask ``client`` when one is given; the worths of every runner must be the same
+    bit for bit (a ``RuntimeError`` otherwise: the storage-game engine promises it).
+
+    Parameters
+    ----------
+    inputs : lectoolkit.OperationInputs
+        The community; its first ``max(sizes)`` members are used.
+    sizes : sequence of int
+        Member counts, each in ``[2, inputs.n_members]`` and at most
+        ``lectoolkit._limits.MAX_OPERATION_GAME_PLAYERS``.
+    jobs : int, default 2
+        Local worker processes of the second runner, >= 2.
+    client : dask.distributed.Client, optional
+        The third runner.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per size and runner: ``n_members``, ``runner`` (``"1 process"``,
+        ``"<jobs> processes"``, ``"Dask"``), ``n_coalitions`` and ``seconds`` (wall time
+        of this machine [s]).
+
+    Raises
+    ------
+    TypeError, ValueError
+        Bad ``sizes`` or ``jobs``; the errors of :func:`lectoolkit.operation_game`.
+    """
+    from lectoolkit import _limits
+    from lectoolkit.operation import _check_inputs
+    from lectoolkit.storage_games import operation_game
+
+    inputs = _check_inputs(inputs)
+    ns = _sizes(sizes, "sizes", 2, min(inputs.n_members, _limits.MAX_OPERATION_GAME_PLAYERS))
+    jobs = _validate.integer(jobs, "jobs", minimum=2)
+    runners = [("1 process", {"jobs": 1}), (f"{jobs} processes", {"jobs": jobs})]
+    if client is not None:
+        runners.append(("Dask", {"client": client}))
+    rows = []
+    for n in ns:
+        community = inputs.select(inputs.members[:n])
+        first = None
+        for runner, options in runners:
+            game = operation_game(community, progress=False, **options)
+            if first is None:
+                first = game.worths
+            elif not np.array_equal(first, game.worths):
+                raise RuntimeError(f"operation_game: the {runner} runner's worths differ "
+                                   f"from the first runner's at {n} members")
+            rows.append({"n_members": n, "runner": runner,
+                         "n_coalitions": (1 << n) - 1, "seconds": game.wall_time_s})
+    return pd.DataFrame(rows)

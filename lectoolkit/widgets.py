@@ -558,6 +558,33 @@ def invoicing_explorer(inputs, *, model: str = "fair_price", unit: str = "EUR"):
     return _explorer([tau, peak], render)
 
 
+def _scaled_case(inputs, tariff_per_kwh: float, scale: float):
+    """``inputs`` with one access tariff at every step and every battery scaled.
+
+    The scale multiplies each battery's capacity, power and initial energy.
+    """
+    from dataclasses import replace
+
+    import pandas as pd
+
+    batteries = inputs.batteries.assign(**{
+        column: inputs.batteries[column] * scale
+        for column in ("capacity_kwh", "power_kw", "initial_kwh")})
+    return replace(inputs, batteries=batteries if len(batteries) else None,
+                   price_access_per_kwh=pd.Series(tariff_per_kwh, index=inputs.steps))
+
+
+def _tariff_and_scale(inputs, unit: str):
+    """The access-tariff and battery-scale sliders of the operation explorers."""
+    start = max(float(inputs.price_access_per_kwh.mean()), 0.0)
+    tariff = _control("FloatSlider", f"access tariff, every step [{unit}/kWh]",
+                      value=start, min=0.0, max=max(3.0 * start, 0.1), step=0.005,
+                      readout_format=".3f")
+    scale = _control("FloatSlider", "scale of every battery (capacity, power) [-]", value=1.0,
+                     min=0.0, max=3.0, step=0.25)
+    return tariff, scale
+
+
 def operation_explorer(inputs, *, unit: str = "EUR"):
     """Sliders for the access tariff and the battery size of a community's two-stage pool.
 
@@ -592,10 +619,7 @@ def operation_explorer(inputs, *, unit: str = "EUR"):
         As :func:`lectoolkit.run_collective` for ``inputs`` (refused before any control is
         shown); ``unit`` not a non-empty string. ImportError without ipywidgets.
     """
-    from dataclasses import replace
-
     import numpy as np
-    import pandas as pd
 
     from lectoolkit.operation import _check_inputs, _data, _refuse_total_share, run_collective
     from lectoolkit.solvers import SolverError
@@ -605,19 +629,11 @@ def operation_explorer(inputs, *, unit: str = "EUR"):
     _data(inputs, "pre")  # refuses values beyond the solvers' range before any control
     unit = _validate.text(unit, "unit")
     unit_html = html.escape(unit)
-    start = max(float(inputs.price_access_per_kwh.mean()), 0.0)
-    tariff = _control("FloatSlider", f"access tariff, every step [{unit}/kWh]",
-                      value=start, min=0.0, max=max(3.0 * start, 0.1), step=0.005,
-                      readout_format=".3f")
-    scale = _control("FloatSlider", "scale of every battery (capacity, power) [-]", value=1.0,
-                     min=0.0, max=3.0, step=0.25)
+    tariff, scale = _tariff_and_scale(inputs, unit)
 
     def render():
-        batteries = inputs.batteries.assign(**{
-            column: inputs.batteries[column] * scale.value
-            for column in ("capacity_kwh", "power_kw", "initial_kwh")})
-        case = replace(inputs, batteries=batteries if len(batteries) else None,
-                       price_access_per_kwh=pd.Series(tariff.value, index=inputs.steps))
+        case = _scaled_case(inputs, tariff.value, scale.value)
+        batteries = case.batteries
         try:
             result = run_collective(case, no_loss=True)
         except SolverError as err:
@@ -640,6 +656,87 @@ def operation_explorer(inputs, *, unit: str = "EUR"):
                          f"{scale.value:g}")
             ax.set_xticks(position[::max(1, inputs.n_members // 10)])
             ax.set_xticklabels(inputs.members[::max(1, inputs.n_members // 10)], fontsize=8)
+            ax.grid(True, axis="y", ls="--", alpha=0.5)
+            ax.legend(loc="best", fontsize=9)
+
+        return text, _figure_png(draw, (9, 3.8))
+
+    return _explorer([tariff, scale], render)
+
+
+STORAGE_GAME_MAX_MEMBERS = 7
+"""Most members :func:`storage_game_explorer` takes (127 coalition operations per move)."""
+
+
+def storage_game_explorer(inputs, *, unit: str = "EUR"):
+    """Sliders for the access tariff and the battery size of a storage-aware game.
+
+    Recomputes every coalition's optimal operation (:func:`lectoolkit.operation_game`)
+    with one access tariff for every step and every battery scaled, and shows who brings
+    the value: each member's Shapley value and nucleolus, members with a battery marked.
+
+    Parameters
+    ----------
+    inputs : lectoolkit.OperationInputs
+        A small community (at most :data:`STORAGE_GAME_MAX_MEMBERS` members: every move
+        solves all its coalitions; e.g. ``inputs.select(inputs.members[:6])``); not
+        modified. Sliders as :func:`operation_explorer`'s.
+    unit : str, default "EUR"
+        Money unit for the labels.
+
+    Returns
+    -------
+    ipywidgets.VBox
+        The controls, a message line (``v(N)``, the coalitions solved and the time) and
+        the bars of each member's Shapley value and nucleolus.
+
+    Raises
+    ------
+    TypeError, ValueError
+        ``inputs`` not an OperationInputs of 2 to :data:`STORAGE_GAME_MAX_MEMBERS`
+        members (or values beyond the solvers' range); ``unit`` not a non-empty string.
+        ImportError without ipywidgets.
+    """
+    import numpy as np
+
+    from lectoolkit.core import nucleolus
+    from lectoolkit.operation import _check_inputs, _data
+    from lectoolkit.shapley import shapley_values
+    from lectoolkit.storage_games import operation_game
+
+    inputs = _check_inputs(inputs)
+    if not 2 <= inputs.n_members <= STORAGE_GAME_MAX_MEMBERS:
+        raise ValueError(f"inputs: {inputs.n_members} members; the explorer solves every "
+                         f"coalition on each move and takes 2 to {STORAGE_GAME_MAX_MEMBERS} "
+                         "(inputs.select(...) keeps fewer)")
+    _data(inputs, "pre")  # refuses values beyond the solvers' range before any control
+    unit = _validate.text(unit, "unit")
+    unit_html = html.escape(unit)
+    tariff, scale = _tariff_and_scale(inputs, unit)
+    battery = inputs.members.isin(inputs.batteries.index)
+
+    def render():
+        game = operation_game(_scaled_case(inputs, tariff.value, scale.value), progress=False)
+        shapley = shapley_values(game.worths)
+        point = np.asarray(nucleolus(game.worths).allocation)
+        text = (f"the community saves v(N) = {game.worths[-1]:,.3f} {unit_html} against its "
+                f"members alone; {game.n_solved} coalition operations solved and proven in "
+                f"{game.wall_time_s:.1f} s")
+
+        def draw(ax):
+            position = np.arange(inputs.n_members)
+            for offset, values, label, color in ((-0.2, shapley, "Shapley value", "C0"),
+                                                 (0.2, point, "nucleolus", "C1")):
+                bars = ax.bar(position + offset, values, width=0.4, color=color, label=label)
+                for bar, has in zip(bars, battery, strict=True):
+                    bar.set_hatch("//" if has else "")
+            ax.axhline(0.0, color="k", lw=0.8)
+            ax.set(xlabel="member (hatched: with a battery)",
+                   ylabel=f"share of the savings [{unit}]",
+                   title=f"access tariff {tariff.value:.3f} {unit}/kWh, batteries × "
+                         f"{scale.value:g}")
+            ax.set_xticks(position)
+            ax.set_xticklabels(inputs.members, fontsize=8)
             ax.grid(True, axis="y", ls="--", alpha=0.5)
             ax.legend(loc="best", fontsize=9)
 

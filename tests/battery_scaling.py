@@ -1,6 +1,7 @@
 """Bad-input battery entries for lectoolkit.scaling (see tests/battery.py)."""
 
 from battery import Bad, Spec, integer_bads, number_bads
+from battery_operation import INPUTS, inputs_bads
 
 FLAG_BADS = [Bad(1, TypeError, "int"), Bad("yes", TypeError, "str"), Bad(None, TypeError, "none")]
 
@@ -37,5 +38,13 @@ SPECS = [
                  Bad(5, ValueError, "odd"), Bad(2, ValueError, "single_sample")]),
              "measure_memory": FLAG_BADS,
              "price_buy_per_kwh": number_bads(), "price_sell_per_kwh": number_bads()},
+    ),
+    Spec(
+        "operation_game_scaling",
+        good={"inputs": INPUTS, "sizes": [2], "jobs": 2, "client": None},
+        positional=("inputs", "sizes"),
+        bad={"inputs": inputs_bads(), "sizes": size_list_bads(2, 2),
+             "jobs": integer_bads(minimum=2),
+             "client": [Bad("tcp://x", TypeError, "str")]},
     ),
 ]

@@ -19,4 +19,14 @@ SPECS = [
                       Bad(1, TypeError, "int")],
         },
     ),
+    Spec(
+        "storage_game_explorer",
+        good={"inputs": INPUTS, "unit": "EUR"},
+        positional=("inputs",),
+        bad={
+            "inputs": inputs_bads() + [Bad(INPUTS.select(["m1"]), ValueError, "one_member")],
+            "unit": [Bad("", ValueError, "empty"), Bad(None, TypeError, "none"),
+                      Bad(1, TypeError, "int")],
+        },
+    ),
 ]

@@ -48,7 +48,8 @@ def test_quick_parameters_name_existing_notebooks_and_parameters():
 
 
 INTERACTIVE_STUDIES = ["01_profit_allocation", "02_nrgx_shapley_coalition", "03_p2p_settlement",
-                       "04_community_invoicing", "05_rec_pricing", "06_shapley_at_scale"]
+                       "04_community_invoicing", "05_rec_pricing", "06_shapley_at_scale",
+                       "07_storage_games"]
 
 
 @pytest.mark.parametrize("stem", INTERACTIVE_STUDIES)

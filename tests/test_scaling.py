@@ -73,3 +73,19 @@ def test_sampled_scaling_table():
     assert (table["seconds"] > 0).all() and table["peak_mb"].isna().all()
     # two members: every order gives the same contributions, so no sampling error
     assert table["mean_std_error"].iloc[0] <= 1e-15 * table["mean_abs_shapley"].iloc[0] + 1e-15
+
+
+def test_operation_game_scaling_times_every_runner_on_identical_worths():
+    import json
+
+    from lectoolkit.operation import from_rec_op_inputs
+    from lectoolkit.scaling import operation_game_scaling
+    from tests.conftest import DATA
+
+    inputs = from_rec_op_inputs(json.loads((DATA / "rec_instances" / "rec_n50_s96.json")
+                                           .read_text()))
+    table = operation_game_scaling(inputs, [2, 3], jobs=2)
+    assert table[["n_members", "runner", "n_coalitions"]].values.tolist() == [
+        [2, "1 process", 3], [2, "2 processes", 3], [3, "1 process", 7], [3, "2 processes", 7]]
+    assert (table["seconds"] > 0).all()
+

@@ -23,6 +23,7 @@ from lectoolkit.widgets import (  # noqa: E402
     profit_allocation_explorer,
     settlement_explorer,
     shapley_sampling_explorer,
+    storage_game_explorer,
 )
 from tests.conftest import DATA  # noqa: E402
 
@@ -293,6 +294,35 @@ def test_operation_sliders_follow_the_pool_cost_by_hand():
     assert f"community {_pool_cost(0.1, 0.5):.3f} EUR" in message.value
     assert inputs.price_access_per_kwh.tolist() == [0.01, 0.01]  # the caller's inputs stay
     assert inputs.batteries["capacity_kwh"].tolist() == [1.0]
+
+
+def test_storage_game_sliders_follow_the_savings_by_hand():
+    # two members: v(N) = alone 0.30 - pool cost (see _two_members), split equally
+    inputs = _two_members()
+    (tariff, scale), message, image = _parts(storage_game_explorer(inputs))
+    _labels_are_whole([tariff, scale])
+    assert f"v(N) = {0.30 - _pool_cost(0.01, 1.0):.3f} EUR" in message.value
+    assert image.value[:4] == PNG
+    before = image.value
+    tariff.value = 0.1
+    assert f"v(N) = {0.30 - _pool_cost(0.1, 1.0):.3f} EUR" in message.value
+    assert image.value[:4] == PNG and image.value != before
+    scale.value = 0.0
+    assert message.value.startswith(FAILED + "batteries:") and image.value == b""
+    assert inputs.price_access_per_kwh.tolist() == [0.01, 0.01]
+
+
+def test_storage_game_explorer_refuses_large_communities_up_front(monkeypatch):
+    from lectoolkit import widgets
+
+    monkeypatch.setattr(widgets, "STORAGE_GAME_MAX_MEMBERS", 1)
+    with pytest.raises(ValueError, match="^inputs: 2 members"):
+        storage_game_explorer(_two_members())
+    monkeypatch.undo()
+    with pytest.raises(ValueError, match="^unit: "):
+        storage_game_explorer(_two_members(), unit="")
+    with pytest.raises(TypeError, match="^inputs: "):
+        storage_game_explorer({"load_kwh": [[1.0]]})
 
 
 def test_operation_a_battery_without_capacity_shows_a_message():
