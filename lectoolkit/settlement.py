@@ -808,8 +808,12 @@ class _Settled:
     chunk_steps: int
 
 
+@dataclass(frozen=True, eq=False, repr=False)
 class SettlementResult:
-    """Outcome of :func:`settle` (which builds it); pandas views are built on first access.
+    """Outcome of :func:`settle` (which builds it), a frozen dataclass.
+
+    Its pandas views are built on first access (and then kept): settling stays as fast
+    as the kernels, and a result that is only summed never builds a DataFrame.
 
     Attributes
     ----------
@@ -835,21 +839,29 @@ class SettlementResult:
         rata over the residuals (``min(D, G)`` traded at each P2P step).
     """
 
-    def __init__(self, _settled: _Settled):
-        self.mechanism = _settled.mechanism
-        self.variant = _settled.variant
-        self._cost = _settled.cost
-        self._bills = _settled.bills
-        self._price_import = _settled.price_import
-        self._price_export = _settled.price_export
-        self._grid_cost = _settled.grid_cost
-        self._load = _settled.energy.load
-        self._pv = _settled.energy.pv
-        self._share_import = _settled.prices.p2p_import_share
-        self._share_export = _settled.prices.p2p_export_share
-        self._chunk_steps = _settled.chunk_steps
-        self._index = _settled.energy.index
-        self._columns = _settled.energy.columns
+    _settled: _Settled
+
+    @property
+    def mechanism(self) -> str:
+        """The mechanism settled."""
+        return self._settled.mechanism
+
+    @property
+    def variant(self) -> str | None:
+        """Its variant, ``None`` when not applicable."""
+        return self._settled.variant
+
+    @property
+    def _cost(self) -> np.ndarray:
+        return self._settled.cost
+
+    @property
+    def _index(self):
+        return self._settled.energy.index
+
+    @property
+    def _columns(self):
+        return self._settled.energy.columns
 
     def __repr__(self) -> str:
         return (f"SettlementResult(mechanism={self.mechanism!r}, variant={self.variant!r}, "
@@ -872,38 +884,43 @@ class SettlementResult:
         """Total cost per member [money]."""
         members = self._columns if self._columns is not None else pd.RangeIndex(
             self._cost.shape[1], name="member")
-        return pd.Series(self._bills, index=members, name="bill")
+        return pd.Series(self._settled.bills, index=members, name="bill")
 
     @cached_property
     def price_import(self) -> pd.Series:
         """Average price paid per kWh of residual import at each step [money/kWh]."""
-        return pd.Series(self._price_import, index=self._step_index, name="price_import")
+        return pd.Series(self._settled.price_import, index=self._step_index,
+                         name="price_import")
 
     @cached_property
     def price_export(self) -> pd.Series:
         """Average price received per kWh of residual export at each step [money/kWh]."""
-        return pd.Series(self._price_export, index=self._step_index, name="price_export")
+        return pd.Series(self._settled.price_export, index=self._step_index,
+                         name="price_export")
 
     @cached_property
     def grid_cost(self) -> pd.Series:
         """The community's payment to the grid at each step [money]."""
-        return pd.Series(self._grid_cost, index=self._step_index, name="grid_cost")
+        return pd.Series(self._settled.grid_cost, index=self._step_index, name="grid_cost")
 
     def _flow(self, name: str):
         side, traded, _ = _FLOWS[name]
-        load, pv = self._load, self._pv
+        load, pv = self._settled.energy.load, self._settled.energy.pv
+        share_import = self._settled.prices.p2p_import_share
+        share_export = self._settled.prices.p2p_export_share
+        chunk = self._settled.chunk_steps
         out = np.empty(load.shape)
         with _limits.kernel_threads(load.size, _limits.PARALLEL_MIN_VALUES):
-            for start in range(0, load.shape[0], self._chunk_steps):
-                stop = min(start + self._chunk_steps, load.shape[0])
+            for start in range(0, load.shape[0], chunk):
+                stop = min(start + chunk, load.shape[0])
                 load_blk, pv_blk = _block(load, start, stop), _block(pv, start, stop)
                 if side is None:
                     _self_consumed_kernel(load_blk, pv_blk, out[start:stop])
                 elif side == "import":
-                    _residual_split_kernel(load_blk, pv_blk, self._share_import[start:stop],
+                    _residual_split_kernel(load_blk, pv_blk, share_import[start:stop],
                                            traded, out[start:stop])
                 else:
-                    _residual_split_kernel(pv_blk, load_blk, self._share_export[start:stop],
+                    _residual_split_kernel(pv_blk, load_blk, share_export[start:stop],
                                            traded, out[start:stop])
         if self._index is None:
             return out

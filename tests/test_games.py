@@ -261,3 +261,25 @@ def test_nrgx_coalition_worths_refuses_a_vector_of_totals():
     # a vector would silently broadcast against the 2**n coalition exports
     with pytest.raises(TypeError, match="community_export_kwh: expected a real number"):
         nrgx_coalition_worths([1.0], [1.0, 2.0], 1.0, 1.0, 1e6)
+
+
+def test_worths_are_arrays_by_bitmask_whatever_goes_in():
+    # the return rule (README): worths over coalitions are a NumPy array indexed by
+    # bitmask even for pandas inputs; functions taking worths answer in pandas with players=
+    from lectoolkit.shapley import settlement_game_worths
+
+    load = pd.Series([1.0, 0.0, 2.0], index=["a", "b", "c"])
+    pv = pd.Series([0.0, 3.0, 0.0], index=["a", "b", "c"])
+    net = pd.DataFrame({"a": [1.0, -1.0], "b": [-2.0, 0.5], "c": [0.5, 0.5]})
+    games = {
+        "additive": additive_worths(pd.Series([1.0, 2.0, 3.0], index=["a", "b", "c"])),
+        "bankruptcy": bankruptcy_worths(3.0, pd.Series([1.0, 2.0, 3.0], index=["a", "b", "c"])),
+        "demand": demand_worths(load, 2.0),
+        "savings": savings_worths(load, pv, 0.2, 0.05),
+        "settlement": settlement_game_worths(net, 0.2, 0.05),
+    }
+    for name, worths in games.items():
+        assert type(worths) is np.ndarray and worths.shape == (8,), name
+        assert worths[0] == 0.0 and worths[-1] == worths[0b111], name
+        shares = shapley_values(worths, players=["a", "b", "c"])
+        assert isinstance(shares, pd.Series) and list(shares.index) == ["a", "b", "c"], name

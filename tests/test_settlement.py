@@ -778,3 +778,16 @@ def test_nullable_boolean_mask_without_missing_values_is_accepted():
     ref = settle(load, pv, "mmr", p2p_allowed=allowed, **kw)
     nullable = settle(load, pv, "mmr", p2p_allowed=pd.Series(allowed, dtype="boolean"), **kw)
     np.testing.assert_array_equal(nullable.cost, ref.cost)
+
+
+def test_the_result_is_a_frozen_dataclass_with_lazy_pandas_views():
+    import dataclasses
+
+    load = pd.DataFrame({"a": [2.0, 0.0], "b": [0.0, 1.0]})
+    pv = pd.DataFrame({"a": [0.0, 1.0], "b": [1.0, 0.0]})
+    result = settle(load, pv, "mmr", price_buy_per_kwh=0.2, price_sell_per_kwh=0.05)
+    assert dataclasses.is_dataclass(result)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        result.mechanism = "sdr"
+    assert result.bills is result.bills  # built once, then kept
+    assert isinstance(result.cost, pd.DataFrame) and list(result.cost.columns) == ["a", "b"]
