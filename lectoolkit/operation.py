@@ -1808,7 +1808,9 @@ def run_collective(inputs: OperationInputs, *, market: str = "pool", delivery: s
     Minimises the community cost: the members' energy, excess-power and degradation costs
     plus the access tariff on the shared energy they consume. ``no_loss=True`` is the
     original's two-stage form: every member's cost with pool transfers at the LEM price
-    must not exceed its stage-1 cost (plus 1e-6 EUR of solver tolerance).
+    must not exceed its stage-1 cost: the model holds that bound exactly (each member's
+    stage-1 operation meets it, so it is always feasible) and the full-model check of the
+    answer allows 1e-6 EUR of solver tolerance.
 
     Parameters
     ----------
@@ -1916,7 +1918,6 @@ def run_collective(inputs: OperationInputs, *, market: str = "pool", delivery: s
         bound = individual.individual_costs.to_numpy()
         if no_loss_round_up:  # rounded first so that 0.6 stays 0.6, not 0.601
             bound = np.ceil(np.round(bound * 1000.0, 6)) / 1000.0
-        bound = bound + _CHECK_TOL
     if market == "bilateral":
         from lectoolkit.operation_bilateral import _run_bilateral
 
@@ -2202,7 +2203,7 @@ formulation
     bound = None
     if no_loss:
         individual = _individual(inputs, delivery, name, time_limit_s, mip_gap, formulation)
-        bound = individual.individual_costs.to_numpy() + _CHECK_TOL
+        bound = individual.individual_costs.to_numpy()
     d = _data(inputs, delivery, lem)
     flows, _, result, _, _, _, _, optimum = _solve_problem(
         inputs, d, pool=True, no_loss_bound=bound, formulation=formulation, solver=name,

@@ -937,3 +937,21 @@ def test_build_collective_model_has_the_total_share_families():
                    "buy_all_deficit_low", "buy_all_deficit_high"):
         assert hasattr(model, family), family
     assert solve(model).objective == pytest.approx(0.9, abs=1e-6)
+
+
+def test_the_no_loss_bound_is_held_exactly_not_with_slack():
+    # meter 2 buys 0.1 kWh per step at 2 EUR/kWh alone; from the pool it pays the LEM price
+    # plus the 0.01 access tariff. At 1.99 it is indifferent: the pool still trades (the
+    # community cost of the two-stage test, -0.089) and its cost equals its stage-1 cost.
+    # At 1.995 every pool purchase would cost it more than alone: no trade at all, and the
+    # community pays the sum of the stage-1 costs, -0.391 + 0.600 (no 1e-6 slack lets a
+    # sliver of energy through)
+    indifferent = run_collective(original_test_case(), no_loss=True,
+                                 lem_price_per_kwh=np.full(3, 1.99))
+    assert indifferent.objective == pytest.approx(-0.089, abs=1e-9)
+    assert indifferent.member_costs["m2"] == pytest.approx(
+        indifferent.individual_costs["m2"], abs=1e-9)
+    blocked = run_collective(original_test_case(), no_loss=True,
+                             lem_price_per_kwh=np.full(3, 1.995))
+    assert blocked.objective == pytest.approx(-0.391 + 0.600, abs=1e-9)
+    assert (blocked.member_costs - blocked.individual_costs).abs().max() <= 1e-9
