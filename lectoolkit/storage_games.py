@@ -591,8 +591,9 @@ def operation_shapley_sampled(inputs: OperationInputs, n_permutations: int, *, r
     metered net loads (no battery) pooled after delivery at each step's mean cheapest
     buy price less the access tariff and mean best sell price
     (:func:`lectoolkit.settlement_game_shapley`). The estimate ``phi(v0) + phi(v - v0)``
-    stays unbiased; as ``v0`` moves with ``v``, its variance is lower (about half on
-    the REC instances: half the orders for the same standard error).
+    stays unbiased, and its variance is lower as far as ``v0`` moves with ``v`` (on the
+    11-member REC game by a factor 1.6-3 per member; at 20 members the orders needed for
+    a 1 % standard error fell by about 15 %).
 
     Parameters
     ----------
