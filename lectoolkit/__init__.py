@@ -42,6 +42,7 @@ _EXPORTS: dict[str, str] = {
     "savings_worths": "games",
     "DataFormatError": "io",
     "read_prosumer_monthly": "io",
+    "from_seed_prosumer_frame": "io",
     "InvoicingInputs": "invoicing",
     "InvoicingResult": "invoicing",
     "compute_invoice": "invoicing",

@@ -21,6 +21,12 @@ PROSUMER_MONTHLY_COLUMNS = (
 )
 """Columns of the seed-001 prosumer file (any order, extra columns rejected)."""
 
+SEED_PROSUMER_NAMES = {
+    "id": "member", "time": "step", "demand": "load_kwh", "generation": "pv_kwh",
+    "consumption": "import_kwh", "net_energy": "export_kwh", "price": "price_cents_per_kwh",
+}
+"""Seed-001 column -> the toolkit's name (``net_energy`` <= 0 becomes ``export_kwh`` >= 0)."""
+
 IDENTITY_RTOL = 1e-6
 """Relative tolerance of the consumption / net-energy identities."""
 
@@ -92,9 +98,10 @@ def read_prosumer_monthly(path: str | os.PathLike) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        Columns ``id, time, demand, generation, consumption, net_energy, price``,
-        sorted by ``(time, id)`` with a fresh RangeIndex; ``time`` is datetime64 and
-        ``id`` int64.
+        In the toolkit's names (:func:`from_seed_prosumer_frame`): columns ``member``
+        (the seed's ``id``, int64), ``step`` (its ``time``, datetime64), ``load_kwh``,
+        ``pv_kwh``, ``import_kwh``, ``export_kwh`` (``-net_energy``, >= 0) and
+        ``price_cents_per_kwh``, sorted by ``(step, member)`` with a fresh RangeIndex.
 
     Raises
     ------
@@ -119,7 +126,7 @@ def read_prosumer_monthly(path: str | os.PathLike) -> pd.DataFrame:
     >>> frame = read_prosumer_monthly("data/prosumer_N3_model_20210129_1416.csv")
     >>> frame.shape
     (42, 7)
-    >>> float(frame.loc[0, "demand"])
+    >>> float(frame.loc[0, "load_kwh"])
     785.747309
     """
     if isinstance(path, bytes) or not isinstance(path, (str, os.PathLike)):
@@ -191,4 +198,54 @@ def read_prosumer_monthly(path: str | os.PathLike) -> pd.DataFrame:
                   f"{frame[column].iloc[bad]} != {rule}(demand - generation, 0) = {expected[bad]}")
 
     columns = ["id"] + [c for c in PROSUMER_MONTHLY_COLUMNS if c != "id"]
-    return frame[columns].sort_values(["time", "id"], kind="stable").reset_index(drop=True)
+    seed = frame[columns].sort_values(["time", "id"], kind="stable").reset_index(drop=True)
+    return from_seed_prosumer_frame(seed)
+
+
+def from_seed_prosumer_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A prosumer table in seed 001's column names, renamed to the toolkit's.
+
+    The one step a seed-001 user takes to bring a table of its own
+    (:data:`SEED_PROSUMER_NAMES`): ``id`` -> ``member``, ``time`` -> ``step``,
+    ``demand`` -> ``load_kwh``, ``generation`` -> ``pv_kwh``, ``consumption`` ->
+    ``import_kwh``, ``net_energy`` (<= 0, negative = export) -> ``export_kwh =
+    -net_energy`` (>= 0) and ``price`` [¢/kWh] -> ``price_cents_per_kwh``. Other columns
+    are kept; the caller's frame is not modified.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        At least the seed columns ``id``, ``time``, ``consumption`` and ``net_energy``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A renamed copy, rows in the same order.
+
+    Raises
+    ------
+    TypeError
+        ``frame`` is not a DataFrame, or ``net_energy`` is not numeric.
+    ValueError
+        A required seed column is missing, or a ``net_energy`` value is positive.
+
+    Examples
+    --------
+    >>> seed = pd.DataFrame({"id": [1, 2], "time": ["2020-01-01"] * 2,
+    ...                      "consumption": [3.0, 0.0], "net_energy": [0.0, -2.0]})
+    >>> from_seed_prosumer_frame(seed).columns.tolist()
+    ['member', 'step', 'import_kwh', 'export_kwh']
+    >>> from_seed_prosumer_frame(seed)["export_kwh"].tolist()
+    [0.0, 2.0]
+    """
+    from lectoolkit import _validate
+
+    frame = _validate.table(frame, "frame", ["id", "time", "consumption", "net_energy"])
+    net = _validate.column(frame, "net_energy", "frame", unit="kWh")
+    if (net > 0).any():
+        i = int(np.flatnonzero(net > 0)[0])
+        raise ValueError(f"frame: column 'net_energy': expected values <= 0 [kWh] (negative "
+                         f"means export), got {net[i]} at {i}")
+    out = frame.rename(columns=SEED_PROSUMER_NAMES)
+    out["export_kwh"] = -net + 0.0  # + 0.0: no negative zeros
+    return out

@@ -230,43 +230,44 @@ def charge(import_kwh, community_export_kwh, community_import_kwh, min_price_per
 def period_totals(frame: pd.DataFrame) -> pd.DataFrame:
     """Per-period market totals ``t_p`` (exported) and ``t_c`` (imported) [kWh].
 
-    ``frame`` is long format (one row per prosumer and period) with columns
-    ``time``, ``consumption`` and ``net_energy`` (``≤ 0`` meaning export), as returned
-    by :func:`lectoolkit.io.read_prosumer_monthly`. Returns one row per ``time`` with
+    ``frame`` is long format (one row per prosumer and period) with columns ``step``,
+    ``import_kwh`` and ``export_kwh``, as returned by
+    :func:`lectoolkit.io.read_prosumer_monthly`. Returns one row per ``step`` with
     columns ``community_export_kwh`` and ``community_import_kwh``.
     """
-    grouped = frame.groupby("time", sort=True)
+    grouped = frame.groupby("step", sort=True)
     return pd.DataFrame({
-        "community_export_kwh": grouped["net_energy"].sum().abs(),
-        "community_import_kwh": grouped["consumption"].sum(),
+        "community_export_kwh": grouped["export_kwh"].sum(),
+        "community_import_kwh": grouped["import_kwh"].sum(),
     })
 
 
+_SEED_COLUMNS = ("id", "time", "consumption", "net_energy")
+
+
 def _periods(frame) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
-    """Check a prosumer table; return it sorted by ``(time, id)`` and each row's totals.
+    """Check a prosumer table; return it sorted by ``(step, member)`` and each row's totals.
 
     The totals are the period's ``t_p`` and ``t_c`` [kWh], one per row of the result.
     """
-    frame = _validate.table(frame, "frame", ["id", "time", "consumption", "net_energy"])
-    _validate.unique_rows(frame, "frame", ["id", "time"])
-    consumption = _validate.column(frame, "consumption", "frame", unit="kWh", nonneg=True)
-    net = _validate.column(frame, "net_energy", "frame", unit="kWh")
-    if (net > 0).any():
-        i = int(np.flatnonzero(net > 0)[0])
-        raise ValueError(
-            f"frame: column 'net_energy': expected values <= 0 [kWh] (negative means "
-            f"export), got {net[i]} at {i}"
-        )
-    both = (consumption > 0) & (net < 0)
+    if isinstance(frame, pd.DataFrame) and set(_SEED_COLUMNS) <= set(frame.columns) and not {
+            "member", "step", "import_kwh", "export_kwh"} & set(frame.columns):
+        raise ValueError("frame: has seed 001's columns id, time, consumption, net_energy; "
+                         "rename them with lectoolkit.io.from_seed_prosumer_frame(frame)")
+    frame = _validate.table(frame, "frame", ["member", "step", "import_kwh", "export_kwh"])
+    _validate.unique_rows(frame, "frame", ["member", "step"])
+    imports = _validate.column(frame, "import_kwh", "frame", unit="kWh", nonneg=True)
+    exports = _validate.column(frame, "export_kwh", "frame", unit="kWh", nonneg=True)
+    both = (imports > 0) & (exports > 0)
     if both.any():
         i = int(np.flatnonzero(both)[0])
         raise ValueError(
-            f"frame: row {i} has consumption {consumption[i]} and net_energy {net[i]} [kWh]; "
+            f"frame: row {i} has import_kwh {imports[i]} and export_kwh {exports[i]}; "
             "a prosumer either imports or exports in a period"
         )
-    out = frame.sort_values(["time", "id"], kind="stable").reset_index(drop=True)
+    out = frame.sort_values(["step", "member"], kind="stable").reset_index(drop=True)
     with np.errstate(over="ignore"):  # an overflow is refused just below
-        totals = period_totals(out).reindex(out["time"].to_numpy())
+        totals = period_totals(out).reindex(out["step"].to_numpy())
     tp = totals["community_export_kwh"].to_numpy(dtype=float)
     tc = totals["community_import_kwh"].to_numpy(dtype=float)
     _validate.finite_result(np.concatenate([tp, tc]), "the period totals", "frame")
@@ -280,11 +281,13 @@ def settle_nrgx(frame: pd.DataFrame, max_price_per_kwh, min_price_per_kwh, a_kwh
     Parameters
     ----------
     frame : pandas.DataFrame
-        Long format, one row per prosumer and period, with columns ``id``, ``time``
-        (no missing values, each ``(id, time)`` once), ``consumption`` [kWh, ≥ 0,
-        import net of own production] and ``net_energy`` [kWh, ``≤ 0`` = export]; a
-        row has no consumption where it exports (the seed-001 schema of
-        :func:`lectoolkit.io.read_prosumer_monthly`). Other columns are carried along.
+        Long format, one row per prosumer and period, with columns ``member``, ``step``
+        (no missing values, each ``(member, step)`` once), ``import_kwh`` [kWh, ≥ 0,
+        load net of own production] and ``export_kwh`` [kWh, ≥ 0]; a row does not both
+        import and export (as :func:`lectoolkit.io.read_prosumer_monthly` returns; a
+        table in seed 001's own column names goes through
+        :func:`lectoolkit.io.from_seed_prosumer_frame` first). Other columns are carried
+        along.
     max_price_per_kwh, min_price_per_kwh : float
         ``q`` for payments and ``r`` for charges,
         ``0 ≤ min_price_per_kwh ≤ max_price_per_kwh`` [money/kWh]. Seed-001 prices are
@@ -301,7 +304,7 @@ def settle_nrgx(frame: pd.DataFrame, max_price_per_kwh, min_price_per_kwh, a_kwh
     Returns
     -------
     pandas.DataFrame
-        A copy of ``frame`` sorted by ``(time, id)`` with the period totals
+        A copy of ``frame`` sorted by ``(step, member)`` with the period totals
         ``community_export_kwh``, ``community_import_kwh`` [kWh] and ``nrg_cash``
         [money]: the payment ``g`` for a prosumer with nonzero export, else minus the
         charge ``h`` on its import.
@@ -312,9 +315,10 @@ def settle_nrgx(frame: pd.DataFrame, max_price_per_kwh, min_price_per_kwh, a_kwh
         ``frame`` not a DataFrame or with non-numeric energy columns; a price,
         ``a_kwh2`` or ``exponent`` not a real number; the flag not a bool.
     ValueError
-        Missing columns, no rows, missing ``id``/``time`` values, a repeated
-        ``(id, time)`` row, NaN or infinite energies, negative consumption, positive
-        net energy, a row that both consumes and exports; negative prices,
+        Missing columns (a table in seed 001's names is pointed to
+        :func:`lectoolkit.io.from_seed_prosumer_frame`), no rows, missing
+        ``member``/``step`` values, a repeated ``(member, step)`` row, NaN, infinite or
+        negative energies, a row that both imports and exports; negative prices,
         ``min_price_per_kwh > max_price_per_kwh``, ``a_kwh2 ≤ 0`` or ``exponent ≤ 0``.
     lectoolkit._validate.ResultRangeError
         (a ``ValueError``) when period totals or cash exceed the float64 range.
@@ -323,8 +327,8 @@ def settle_nrgx(frame: pd.DataFrame, max_price_per_kwh, min_price_per_kwh, a_kwh
     --------
     >>> from lectoolkit.io import read_prosumer_monthly
     >>> data = read_prosumer_monthly("data/prosumer_N3_model_20210129_1416.csv")
-    >>> cash = settle_nrgx(data, CENT * data["price"].max(), CENT * data["price"].min(),
-    ...                    a_kwh2=1e6)
+    >>> cents = data["price_cents_per_kwh"]
+    >>> cash = settle_nrgx(data, CENT * cents.max(), CENT * cents.min(), a_kwh2=1e6)
     >>> cash["nrg_cash"].head(3).round(6).tolist()
     [-17.458161, 15.475455, -48.256628]
     """
@@ -335,9 +339,9 @@ def settle_nrgx(frame: pd.DataFrame, max_price_per_kwh, min_price_per_kwh, a_kwh
     out, tp, tc = _periods(frame)
     if swapped:
         q, r = r, q
-    export = -out["net_energy"].to_numpy(dtype=float)
+    export = out["export_kwh"].to_numpy(dtype=float)
     paid = _payment_kernel(export, tp, tc, q, a, n)
-    owed = _charge_kernel(out["consumption"].to_numpy(dtype=float), tp, tc, r)
+    owed = _charge_kernel(out["import_kwh"].to_numpy(dtype=float), tp, tc, r)
     cash = np.where(export > 0, paid, -owed)
     _validate.finite_result(cash, "the payments or charges",
                             "frame, max_price_per_kwh, min_price_per_kwh, exponent")

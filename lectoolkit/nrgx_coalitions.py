@@ -59,8 +59,8 @@ def settle_nrgx_coalitions(frame: pd.DataFrame, max_price_per_kwh, a_kwh2, expon
     Parameters
     ----------
     frame : pandas.DataFrame
-        Long format with ``id``, ``time``, ``consumption``, ``net_energy`` [kWh], as
-        in :func:`lectoolkit.nrgx.settle_nrgx` (each ``(id, time)`` once).
+        Long format with ``member``, ``step``, ``import_kwh``, ``export_kwh`` [kWh], as
+        in :func:`lectoolkit.nrgx.settle_nrgx` (each ``(member, step)`` once).
     max_price_per_kwh : float
         Payment price ``q ≥ 0`` [money/kWh] (seed-001 prices are in ¢/kWh: pass
         ``lectoolkit.nrgx.CENT * price``).
@@ -102,9 +102,9 @@ def settle_nrgx_coalitions(frame: pd.DataFrame, max_price_per_kwh, a_kwh2, expon
     --------
     Two exporters with a quadratic payment split the gain in proportion to export:
 
-    >>> frame = pd.DataFrame({"id": [1, 2, 3], "time": ["2020-01-01"] * 3,
-    ...                       "consumption": [0.0, 0.0, 30.0],
-    ...                       "net_energy": [-10.0, -20.0, 0.0]})
+    >>> frame = pd.DataFrame({"member": [1, 2, 3], "step": ["2020-01-01"] * 3,
+    ...                       "import_kwh": [0.0, 0.0, 30.0],
+    ...                       "export_kwh": [10.0, 20.0, 0.0]})
     >>> out = settle_nrgx_coalitions(frame, max_price_per_kwh=1.0, a_kwh2=1e6, exponent=2)
     >>> out.per_member["shapley"].round(4).tolist()
     [300.0, 600.0]
@@ -122,15 +122,15 @@ def settle_nrgx_coalitions(frame: pd.DataFrame, max_price_per_kwh, a_kwh2, expon
                          f"got {n_perm}")
     rng = _validate.seeded_rng(rng, "rng")
     settled, tp_rows, tc_rows = _periods(frame)
-    exporting = settled["net_energy"].to_numpy(dtype=float) < 0
+    exporting = settled["export_kwh"].to_numpy(dtype=float) > 0
     # the grand coalition of a period exports t_p; payments grow with export, so every
     # sub-coalition's worth is finite when this is
     worths = _payment_kernel(tp_rows, tp_rows, tc_rows, q, a, n)
     _validate.finite_result(worths[exporting], "the coalition payments",
                             "frame, max_price_per_kwh, exponent")
     members, periods = [], []
-    for step, period in settled[exporting].groupby("time", sort=True):
-        export = -period["net_energy"].to_numpy(dtype=float)
+    for step, period in settled[exporting].groupby("step", sort=True):
+        export = period["export_kwh"].to_numpy(dtype=float)
         tp = tp_rows[period.index[0]]
         tc = tc_rows[period.index[0]]
         standalone = _payment_kernel(export, tp, tc, q, a, n)
@@ -147,7 +147,7 @@ def settle_nrgx_coalitions(frame: pd.DataFrame, max_price_per_kwh, a_kwh2, expon
             shapley = estimate.shapley.to_numpy()
             std_error = estimate.std_error.to_numpy()
         members.append(pd.DataFrame({
-            "step": step, "member": period["id"].to_numpy(), "export_kwh": export,
+            "step": step, "member": period["member"].to_numpy(), "export_kwh": export,
             "standalone": standalone, "shapley": shapley, "std_error": std_error,
         }))
         periods.append((step, export.size, worth, worth - standalone.sum(), exact))

@@ -266,10 +266,10 @@ def save_timings(timings: dict, stem: str, out_dir) -> Path:
 
 
 MONTHLY_PANELS = (
-    ("net_energy", "Net energy (negative = export)"),
-    ("consumption", "Consumption (net of own generation)"),
-    ("generation", "Generation"),
-    ("demand", "Demand"),
+    ("export_kwh", "Export (PV beyond own load)"),
+    ("import_kwh", "Import (load net of own PV)"),
+    ("pv_kwh", "PV generation"),
+    ("load_kwh", "Load"),
 )
 
 
@@ -296,14 +296,15 @@ def _check_numeric_columns(frame, name: str, columns, *, keys=()) -> pd.DataFram
 
 
 def plot_monthly_panels(frame, axes=None):
-    """Four panels of a monthly prosumer table: net energy, consumption, generation, demand.
+    """Four panels of a monthly prosumer table: export, import, PV generation, load.
 
     Parameters
     ----------
     frame : pandas.DataFrame
-        Long format with ``id``, ``time`` (no missing values, each ``(id, time)``
-        once) and the four finite energy columns ``net_energy``, ``consumption``,
-        ``generation``, ``demand`` [kWh/month].
+        Long format with ``member``, ``step`` (no missing values, each
+        ``(member, step)`` once) and the four finite energy columns ``export_kwh``,
+        ``import_kwh``, ``pv_kwh``, ``load_kwh`` [kWh/month] (as
+        :func:`lectoolkit.io.read_prosumer_monthly` returns).
     axes : sequence or array of 4 matplotlib Axes, optional
         Where to draw, in the order of the panels above; a new 2 × 2 figure when
         omitted.
@@ -319,13 +320,13 @@ def plot_monthly_panels(frame, axes=None):
         ``frame`` not a DataFrame or with non-numeric energy columns; ``axes`` not a
         collection of Axes.
     ValueError
-        Missing columns, no rows, missing or repeated ``(id, time)``, NaN or infinite
-        energies; ``axes`` not four Axes.
+        Missing columns, no rows, missing or repeated ``(member, step)``, NaN or
+        infinite energies; ``axes`` not four Axes.
     """
     import matplotlib.pyplot as plt
 
     frame = _check_numeric_columns(frame, "frame", [c for c, _ in MONTHLY_PANELS],
-                                   keys=("id", "time"))
+                                   keys=("member", "step"))
     if axes is not None:
         if not isinstance(axes, (list, tuple, np.ndarray)):
             raise TypeError(f"axes: expected 4 matplotlib Axes (a list or array), got "
@@ -338,14 +339,14 @@ def plot_monthly_panels(frame, axes=None):
     else:
         _, axes = plt.subplots(2, 2, figsize=(10, 7), sharex=True)
     for ax, (column, title) in zip(axes.flat, MONTHLY_PANELS, strict=True):
-        wide = frame.pivot(index="time", columns="id", values=column)
+        wide = frame.pivot(index="step", columns="member", values=column)
         for member in wide.columns:
             ax.plot(wide.index, wide[member], marker=".", label=f"prosumer {member}")
         ax.set_title(title)
         ax.set_ylabel("kWh/month")
         ax.grid(alpha=0.3)
         ax.tick_params(axis="x", rotation=45)
-    if frame["id"].nunique() <= 10:
+    if frame["member"].nunique() <= 10:
         axes.flat[0].legend(fontsize=8)
     axes.flat[0].figure.tight_layout()
     return axes
@@ -357,7 +358,7 @@ _BUBBLE_MIN, _BUBBLE_SPAN = 20.0, 400.0
 
 def plot_nrgx_scatter(settled, ax=None, cmap: str = "Spectral", title: str | None = None,
                       unit: str = "money"):
-    """Months as points in the (total consumption, total export) plane, sized by net cash.
+    """Months as points in the (total import, total export) plane, sized by net cash.
 
     Colour and size both show the community's net cash of the month; a legend gives
     the net cash of three bubble sizes.
@@ -365,9 +366,9 @@ def plot_nrgx_scatter(settled, ax=None, cmap: str = "Spectral", title: str | Non
     Parameters
     ----------
     settled : pandas.DataFrame
-        Output of :func:`lectoolkit.nrgx.settle_nrgx`: columns ``id`` and ``time``
-        (no missing values, each ``(id, time)`` once), ``consumption``,
-        ``net_energy`` [kWh] and ``nrg_cash`` [money], all finite.
+        Output of :func:`lectoolkit.nrgx.settle_nrgx`: columns ``member`` and ``step``
+        (no missing values, each ``(member, step)`` once), ``import_kwh``,
+        ``export_kwh`` [kWh] and ``nrg_cash`` [money], all finite.
     ax : matplotlib.axes.Axes, optional
         Where to draw; a new figure when omitted.
     cmap : str or matplotlib.colors.Colormap, default "Spectral"
@@ -388,8 +389,8 @@ def plot_nrgx_scatter(settled, ax=None, cmap: str = "Spectral", title: str | Non
         ``settled`` not a DataFrame or with non-numeric columns; ``ax`` not an Axes;
         ``cmap`` neither a string nor a Colormap; ``title`` or ``unit`` not a string.
     ValueError
-        Missing columns, no rows, missing or repeated ``(id, time)``, NaN or infinite
-        values; an unknown colour map name; ``unit`` empty.
+        Missing columns, no rows, missing or repeated ``(member, step)``, NaN or
+        infinite values; an unknown colour map name; ``unit`` empty.
     lectoolkit._validate.ResultRangeError
         (a ``ValueError``) when monthly sums exceed the float64 range.
     """
@@ -397,9 +398,9 @@ def plot_nrgx_scatter(settled, ax=None, cmap: str = "Spectral", title: str | Non
     import matplotlib.pyplot as plt
     from matplotlib.colors import Colormap
 
-    columns = ["consumption", "net_energy", "nrg_cash"]
+    columns = ["import_kwh", "export_kwh", "nrg_cash"]
     unit = _validate.text(unit, "unit")
-    settled = _check_numeric_columns(settled, "settled", columns, keys=("id", "time"))
+    settled = _check_numeric_columns(settled, "settled", columns, keys=("member", "step"))
     if ax is not None:
         _check_ax(ax, "ax")
     if isinstance(cmap, str):
@@ -411,12 +412,12 @@ def plot_nrgx_scatter(settled, ax=None, cmap: str = "Spectral", title: str | Non
     if title is not None and not isinstance(title, str):
         raise TypeError(f"title: expected a string or None, got {_validate.describe(title)}")
     with np.errstate(over="ignore"):  # an overflow is refused just below
-        monthly = settled.groupby("time")[columns].sum()
+        monthly = settled.groupby("step")[columns].sum()
     _validate.finite_result(monthly.to_numpy(dtype=float), "monthly sums", "settled")
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 4.5))
-    tc = monthly["consumption"].to_numpy()
-    tp = monthly["net_energy"].abs().to_numpy()
+    tc = monthly["import_kwh"].to_numpy()
+    tp = monthly["export_kwh"].to_numpy()
     cash = monthly["nrg_cash"].to_numpy()
     limit = max(float(np.abs(cash).max()), 1e-9)
     points = ax.scatter(tc, tp, s=_BUBBLE_MIN + _BUBBLE_SPAN * (np.abs(cash) / limit), c=cash,
@@ -429,7 +430,7 @@ def plot_nrgx_scatter(settled, ax=None, cmap: str = "Spectral", title: str | Non
         func=lambda size: (size - _BUBBLE_MIN) / _BUBBLE_SPAN * limit)
     ax.legend(handles, labels, title="|net cash|", fontsize=8, title_fontsize=8,
               loc="best", labelspacing=1.2, borderpad=0.8)
-    ax.set_xlabel("total consumption $t_c$ [kWh/month]")
+    ax.set_xlabel("total import $t_c$ [kWh/month]")
     ax.set_ylabel("total export $t_p$ [kWh/month]")
     ax.grid(alpha=0.3, linestyle="dashdot")
     if title:

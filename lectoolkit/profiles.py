@@ -1187,17 +1187,16 @@ def synthetic_prosumer_monthly(
     load_sd_kwh: float = 220.0,
     load_bounds_kwh: tuple[float, float] = (110.0, 2200.0),
 ) -> pd.DataFrame:
-    """Synthetic monthly prosumer table in the seed-001 format (e.g. the lost N100 set).
+    """Synthetic monthly prosumer table of seed 001's kind (e.g. the lost N100 set).
 
     Each prosumer's monthly generation and demand are seasonal factors times normal
     draws, clipped: ``clip(season[month] · N(mean, sd), low, high)``; then
-    ``consumption = max(demand - generation, 0)`` and
-    ``net_energy = min(demand - generation, 0)`` (negative = export).
+    ``import_kwh = max(load - pv, 0)`` and ``export_kwh = max(pv - load, 0)``.
 
     Parameters
     ----------
     n_prosumers : int
-        Number of prosumers (ids ``1 .. n``), ≥ 1.
+        Number of prosumers (members ``1 .. n``), ≥ 1.
     months : sequence of datetime-like
         Month starts (day 1 at 00:00), strictly increasing, at least one; one period
         each. A single string is refused (pass ``["2020-01-01"]``).
@@ -1219,8 +1218,9 @@ def synthetic_prosumer_monthly(
     Returns
     -------
     pandas.DataFrame
-        Columns ``id, time, demand, generation, consumption, net_energy, price``
-        sorted by ``(time, id)``, as :func:`lectoolkit.io.read_prosumer_monthly` returns.
+        Columns ``member, step, load_kwh, pv_kwh, import_kwh, export_kwh,
+        price_cents_per_kwh`` sorted by ``(step, member)``, as
+        :func:`lectoolkit.io.read_prosumer_monthly` returns.
 
     Raises
     ------
@@ -1246,7 +1246,7 @@ def synthetic_prosumer_monthly(
     >>> frame = synthetic_prosumer_monthly(100, ["2019-10-01"], np.random.default_rng(1))
     >>> frame.shape
     (100, 7)
-    >>> bool((frame["net_energy"] <= 0).all())
+    >>> bool((frame["export_kwh"] >= 0).all())
     True
     """
     n = _validate.integer(n_prosumers, "n_prosumers", minimum=1)
@@ -1277,13 +1277,13 @@ def synthetic_prosumer_monthly(
     )
     balance = demand_kwh - generation_kwh
     return pd.DataFrame({
-        "id": np.tile(np.arange(1, n + 1), len(times)),
-        "time": np.repeat(times, n),
-        "demand": demand_kwh.ravel(),
-        "generation": generation_kwh.ravel(),
-        "consumption": np.maximum(balance, 0.0).ravel(),
-        "net_energy": np.minimum(balance, 0.0).ravel(),
-        "price": np.repeat(price, n),
+        "member": np.tile(np.arange(1, n + 1), len(times)),
+        "step": np.repeat(times, n),
+        "load_kwh": demand_kwh.ravel(),
+        "pv_kwh": generation_kwh.ravel(),
+        "import_kwh": np.maximum(balance, 0.0).ravel(),
+        "export_kwh": np.maximum(-balance, 0.0).ravel(),
+        "price_cents_per_kwh": np.repeat(price, n),
     })
 
 

@@ -238,7 +238,7 @@ def nrgx_explorer(frame, *, max_price_per_kwh: float, min_price_per_kwh: float,
     """Sliders for the NRG-X-Change exponent, prices and bell width over a prosumer table.
 
     Settles every period (:func:`lectoolkit.settle_nrgx`) and draws the periods in the
-    (total consumption, total export) plane, sized and coloured by net cash
+    (total import, total export) plane, sized and coloured by net cash
     (:func:`lectoolkit.plotting.plot_nrgx_scatter`), as notebook 02 does.
 
     Parameters
@@ -292,7 +292,7 @@ def nrgx_explorer(frame, *, max_price_per_kwh: float, min_price_per_kwh: float,
     def render():
         settled = settle_nrgx(frame, q.value, r.value, a.value, n.value)
         cash = settled["nrg_cash"]
-        text = (f"Over {settled['time'].nunique()} periods: paid to exporters "
+        text = (f"Over {settled['step'].nunique()} periods: paid to exporters "
                 f"{cash.clip(lower=0).sum():,.2f} {money}, charged to consumers "
                 f"{-cash.clip(upper=0).sum():,.2f} {money}, community net cash "
                 f"{cash.sum():,.2f} {money}")

@@ -7,7 +7,9 @@ each is the seed-001 N3 file with one defect.
 import tempfile
 from pathlib import Path
 
-from battery import Bad, Spec
+import numpy as np
+import pandas as pd
+from battery import Bad, Spec, factory
 
 from lectoolkit.io import DataFormatError
 
@@ -96,7 +98,20 @@ PATH_BADS = [
     _field("text_id", id="one"),
 ]
 
+SEED_FRAME = pd.DataFrame({"id": [1, 2], "time": ["2020-01-01"] * 2,
+                           "consumption": [1.0, 0.0], "net_energy": [0.0, -1.0]})
+
 SPECS = [
+    Spec(
+        "from_seed_prosumer_frame",
+        good={"frame": factory(lambda: SEED_FRAME.copy())},
+        positional=("frame",),
+        bad={"frame": [Bad(None, TypeError, "none"), Bad("abc", TypeError, "str"),
+                       Bad(SEED_FRAME.drop(columns="net_energy"), ValueError, "missing"),
+                       Bad(SEED_FRAME.assign(net_energy=[1.0, -1.0]), ValueError, "positive"),
+                       Bad(SEED_FRAME.assign(net_energy=["a", "b"]), TypeError, "str"),
+                       Bad(SEED_FRAME.assign(net_energy=[np.nan, 0.0]), ValueError, "nan")]},
+    ),
     Spec(
         "read_prosumer_monthly",
         good={"path": N3},

@@ -64,40 +64,43 @@ def _set(column, row, value):
 
 def _frame_bads() -> list[Bad]:
     """Bad prosumer tables of settle_nrgx and settle_nrgx_coalitions."""
-    exporter = int(np.flatnonzero(N3["net_energy"].to_numpy() < 0)[0])
-    importer = int(np.flatnonzero(N3["consumption"].to_numpy() > 0)[0])
+    exporter = int(np.flatnonzero(N3["export_kwh"].to_numpy() > 0)[0])
+    importer = int(np.flatnonzero(N3["import_kwh"].to_numpy() > 0)[0])
     huge = N3.copy()
-    huge["consumption"] = np.where(huge["consumption"] > 0, 1e308, 0.0)
+    huge["import_kwh"] = np.where(huge["import_kwh"] > 0, 1e308, 0.0)
     huge_export = N3.copy()
-    huge_export["net_energy"] = np.where(huge_export["net_energy"] < 0, -1e308, 0.0)
+    huge_export["export_kwh"] = np.where(huge_export["export_kwh"] > 0, 1e308, 0.0)
     duplicated_columns = N3.copy()
-    duplicated_columns.columns = ["id", "time", "demand", "consumption", "consumption",
-                                  "net_energy", "price"]
+    duplicated_columns.columns = ["member", "step", "load_kwh", "import_kwh", "import_kwh",
+                                  "export_kwh", "price_cents_per_kwh"]
+    seed_names = N3.rename(columns={"member": "id", "step": "time", "import_kwh": "consumption",
+                                    "export_kwh": "net_energy"})
     return [
         Bad(None, TypeError, "none"), Bad("abc", TypeError, "str"),
-        Bad(N3[["consumption", "net_energy"]].to_numpy(), TypeError, "ndarray"),
-        Bad(N3["consumption"], TypeError, "series"),
+        Bad(N3[["import_kwh", "export_kwh"]].to_numpy(), TypeError, "ndarray"),
+        Bad(N3["import_kwh"], TypeError, "series"),
         Bad(N3.iloc[:0], ValueError, "empty"),
-        Bad(N3.drop(columns="consumption"), ValueError, "missing_consumption"),
-        Bad(N3.drop(columns="time"), ValueError, "missing_time"),
-        Bad(N3.drop(columns="id"), ValueError, "missing_id"),
+        Bad(N3.drop(columns="import_kwh"), ValueError, "missing_import"),
+        Bad(N3.drop(columns="step"), ValueError, "missing_step"),
+        Bad(N3.drop(columns="member"), ValueError, "missing_member"),
+        Bad(seed_names, ValueError, "seed_column_names"),
         Bad(duplicated_columns, ValueError, "duplicated_columns"),
         Bad(pd.concat([N3, N3.iloc[:1]], ignore_index=True), ValueError,
-            "duplicated_id_time_row"),
-        Bad(_frame_with(_set("consumption", importer, NAN)), ValueError, "nan_consumption"),
-        Bad(_frame_with(_set("net_energy", exporter, -INF)), ValueError, "inf_net_energy"),
-        Bad(_frame_with(_set("consumption", importer, -1.0)), ValueError, "negative_consumption"),
-        Bad(_frame_with(_set("net_energy", importer, 5.0)), ValueError, "positive_net_energy"),
-        Bad(_frame_with(_set("consumption", exporter, 5.0)), ValueError,
+            "duplicated_member_step_row"),
+        Bad(_frame_with(_set("import_kwh", importer, NAN)), ValueError, "nan_import"),
+        Bad(_frame_with(_set("export_kwh", exporter, INF)), ValueError, "inf_export"),
+        Bad(_frame_with(_set("import_kwh", importer, -1.0)), ValueError, "negative_import"),
+        Bad(_frame_with(_set("export_kwh", importer, -5.0)), ValueError, "negative_export"),
+        Bad(_frame_with(_set("import_kwh", exporter, 5.0)), ValueError,
             "imports_and_exports_in_one_row"),
-        Bad(_frame_with(lambda f: f.__setitem__("consumption", f["consumption"].astype(str))),
+        Bad(_frame_with(lambda f: f.__setitem__("import_kwh", f["import_kwh"].astype(str))),
             TypeError, "str_column"),
-        Bad(_frame_with(lambda f: f.__setitem__("consumption", f["consumption"] > 0)),
+        Bad(_frame_with(lambda f: f.__setitem__("import_kwh", f["import_kwh"] > 0)),
             TypeError, "bool_column"),
-        Bad(_frame_with(lambda f: f.__setitem__("time", f["time"].where(f.index != 3))),
-            ValueError, "missing_time_value"),
-        Bad(_frame_with(lambda f: f.__setitem__("id", f["id"].astype(float).where(
-            f.index != 3))), ValueError, "missing_id_value"),
+        Bad(_frame_with(lambda f: f.__setitem__("step", f["step"].where(f.index != 3))),
+            ValueError, "missing_step_value"),
+        Bad(_frame_with(lambda f: f.__setitem__("member", f["member"].astype(float).where(
+            f.index != 3))), ValueError, "missing_member_value"),
         Bad(huge, ResultRangeError, "overflowing_totals"),
         Bad(huge_export, ResultRangeError, "overflowing_export_totals"),
     ]

@@ -55,13 +55,13 @@ def _frame_bads(good: pd.DataFrame, columns: list[str], *, huge: str | None = No
         Bad(good[columns].to_numpy(), TypeError, "ndarray"),
         Bad(good.iloc[:0], ValueError, "empty"),
         Bad(good.drop(columns=columns[-1]), ValueError, f"missing_{columns[-1]}"),
-        Bad(good.drop(columns="time"), ValueError, "missing_time"),
+        Bad(good.drop(columns="step"), ValueError, "missing_step"),
         Bad(edited(first, NAN), ValueError, f"nan_{first}"),
         Bad(edited(columns[-1], INF), ValueError, f"inf_{columns[-1]}"),
         Bad(text, TypeError, f"str_{first}"),
         Bad(pd.concat([good, good.iloc[:1]], ignore_index=True), ValueError,
-            "duplicated_id_time_row"),
-        Bad(edited("time", pd.NaT), ValueError, "missing_time_value"),
+            "duplicated_member_step_row"),
+        Bad(edited("step", pd.NaT), ValueError, "missing_step_value"),
     ]
     if huge is not None:
         frame = good.copy()
@@ -148,7 +148,7 @@ SPECS = [
         good={"frame": factory(lambda: N3.copy()), "axes": factory(_four_axes)},
         positional=("frame",),
         bad={
-            "frame": _frame_bads(N3, ["net_energy", "consumption", "generation", "demand"]),
+            "frame": _frame_bads(N3, ["export_kwh", "import_kwh", "pv_kwh", "load_kwh"]),
             "axes": [
                 Bad("abc", TypeError, "str"), Bad(3, TypeError, "int"),
                 Bad(_AXES[0, 0], TypeError, "one_axes"),
@@ -165,7 +165,7 @@ SPECS = [
               "cmap": "Spectral", "title": "N3", "unit": "$"},
         positional=("settled",),
         bad={
-            "settled": _frame_bads(SETTLED, ["nrg_cash", "consumption", "net_energy"],
+            "settled": _frame_bads(SETTLED, ["nrg_cash", "import_kwh", "export_kwh"],
                                    huge="nrg_cash"),
             "ax": [Bad("abc", TypeError, "str"), Bad(3, TypeError, "int"),
                    Bad(_AXES, TypeError, "array_of_axes"),

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lectoolkit.io import DataFormatError, read_prosumer_monthly
+from lectoolkit.io import DataFormatError, from_seed_prosumer_frame, read_prosumer_monthly
 from tests.conftest import DATA
 
 N3 = DATA / "prosumer_N3_model_20210129_1416.csv"
@@ -14,19 +14,40 @@ N100_PARTIAL = DATA / "prosumer_N100_model_20210129_1414.partial_t0_t3.csv"
 def test_reads_n3():
     frame = read_prosumer_monthly(N3)
     assert list(frame.columns) == [
-        "id", "time", "demand", "generation", "consumption", "net_energy", "price"]
-    assert len(frame) == 42 and frame["id"].nunique() == 3 and frame["time"].nunique() == 14
-    assert frame["time"].is_monotonic_increasing
-    assert pd.api.types.is_datetime64_any_dtype(frame["time"])
+        "member", "step", "load_kwh", "pv_kwh", "import_kwh", "export_kwh",
+        "price_cents_per_kwh"]
+    assert len(frame) == 42 and frame["member"].nunique() == 3
+    assert frame["step"].nunique() == 14 and frame["step"].is_monotonic_increasing
+    assert pd.api.types.is_datetime64_any_dtype(frame["step"])
     # seed 001, Out[92]: the first period as printed
-    first = frame[frame["time"] == "2019-10-01"]
-    np.testing.assert_allclose(first["generation"], [567.176089, 897.462539, 392.570712])
-    np.testing.assert_allclose(first["price"], 11.66)
+    first = frame[frame["step"] == "2019-10-01"]
+    np.testing.assert_allclose(first["pv_kwh"], [567.176089, 897.462539, 392.570712])
+    np.testing.assert_allclose(first["price_cents_per_kwh"], 11.66)
+    # the seed's net_energy (<= 0) is the export with its sign flipped
+    raw = pd.read_csv(N3).sort_values(["time", "id"], kind="stable")
+    np.testing.assert_allclose(frame["export_kwh"], -raw["net_energy"].to_numpy())
+    np.testing.assert_allclose(frame["import_kwh"], raw["consumption"].to_numpy())
 
 
 def test_reads_n100_partial():
     frame = read_prosumer_monthly(N100_PARTIAL)
-    assert len(frame) == 200 and frame["id"].nunique() == 100
+    assert len(frame) == 200 and frame["member"].nunique() == 100
+
+
+def test_a_seed_frame_is_renamed_in_one_step_without_touching_the_callers():
+    seed = pd.DataFrame({"id": [1, 2], "time": ["2020-01-01"] * 2, "demand": [3.0, 1.0],
+                         "generation": [0.0, 3.0], "consumption": [3.0, 0.0],
+                         "net_energy": [0.0, -2.0], "price": [11.0, 11.0], "note": ["a", "b"]})
+    before = seed.copy()
+    house = from_seed_prosumer_frame(seed)
+    assert list(house.columns) == ["member", "step", "load_kwh", "pv_kwh", "import_kwh",
+                                   "export_kwh", "price_cents_per_kwh", "note"]
+    assert house["export_kwh"].tolist() == [0.0, 2.0]
+    pd.testing.assert_frame_equal(seed, before)
+    with pytest.raises(ValueError, match="^frame: column 'net_energy'"):
+        from_seed_prosumer_frame(seed.assign(net_energy=[1.0, 0.0]))
+    with pytest.raises(ValueError, match="^frame: "):
+        from_seed_prosumer_frame(seed.drop(columns="id"))
 
 
 def test_dates_accept_the_seeds_time_of_day(tmp_path):

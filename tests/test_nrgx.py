@@ -26,7 +26,8 @@ SEED_MONTHLY_CASH = {
     "2020-07-01": 5.766993, "2020-08-01": 64.854993, "2020-09-01": -17.254833,
     "2020-10-01": 34.843701, "2020-11-01": 55.426719,
 }
-# seed 001, Out[109]: monthly sums of demand, consumption and net energy (first rows)
+# seed 001, Out[109]: monthly sums of demand, consumption and net energy (first rows);
+# the reader names them load_kwh, import_kwh and export_kwh = -net_energy
 SEED_MONTHLY_TOTALS = {
     "2019-10-01": (2489.115675, 822.730493, -190.824158),
     "2020-08-01": (2714.639733, 227.075492, -813.370054),
@@ -40,30 +41,34 @@ def n3():
 
 
 def test_seed_first_period(n3):
-    cash = settle_nrgx(n3, CENT * n3["price"].max(), CENT * n3["price"].min(), a_kwh2=1e6)
-    first = cash[cash["time"] == "2019-10-01"]
+    cash = settle_nrgx(n3, CENT * n3["price_cents_per_kwh"].max(),
+                       CENT * n3["price_cents_per_kwh"].min(), a_kwh2=1e6)
+    first = cash[cash["step"] == "2019-10-01"]
     np.testing.assert_allclose(first["nrg_cash"], [-17.458161, 15.475455, -48.256628], atol=ATOL)
 
 
 def test_seed_monthly_sums(n3):
-    cash = settle_nrgx(n3, CENT * n3["price"].max(), CENT * n3["price"].min(), a_kwh2=1e6)
-    monthly = cash.groupby("time")["nrg_cash"].sum()
+    cash = settle_nrgx(n3, CENT * n3["price_cents_per_kwh"].max(),
+                       CENT * n3["price_cents_per_kwh"].min(), a_kwh2=1e6)
+    monthly = cash.groupby("step")["nrg_cash"].sum()
     expected = pd.Series(SEED_MONTHLY_CASH)
     expected.index = pd.to_datetime(expected.index)
     pd.testing.assert_series_equal(monthly, expected, check_names=False, atol=ATOL, rtol=0)
 
 
 def test_seed_monthly_totals(n3):
-    sums = n3.groupby("time")[["demand", "consumption", "net_energy"]].sum()
-    for day, values in SEED_MONTHLY_TOTALS.items():
-        np.testing.assert_allclose(sums.loc[day].to_numpy(), values, atol=ATOL)
+    sums = n3.groupby("step")[["load_kwh", "import_kwh", "export_kwh"]].sum()
+    for day, (load, consumption, net_energy) in SEED_MONTHLY_TOTALS.items():
+        np.testing.assert_allclose(sums.loc[day].to_numpy(), (load, consumption, -net_energy),
+                                   atol=ATOL)
 
 
 def test_seed_swapped_prices_option(n3):
     # seed 001, Out[147]: the call with max/min prices passed in swapped order
-    cash = settle_nrgx(n3, CENT * n3["price"].max(), CENT * n3["price"].min(), a_kwh2=1e6,
+    cash = settle_nrgx(n3, CENT * n3["price_cents_per_kwh"].max(),
+                       CENT * n3["price_cents_per_kwh"].min(), a_kwh2=1e6,
                        seed_swapped_prices=True)
-    first = cash[cash["time"] == "2019-10-01"]
+    first = cash[cash["step"] == "2019-10-01"]
     np.testing.assert_allclose(first["nrg_cash"], [-21.450119, 12.595408, -59.290917], atol=ATOL)
 
 
@@ -144,14 +149,14 @@ def test_charge_rejects_bad_input():
 
 def test_settle_rejects_bad_frames(n3):
     with pytest.raises(ValueError, match="missing columns"):
-        settle_nrgx(n3.drop(columns="consumption"), 0.12, 0.09, a_kwh2=1e6)
+        settle_nrgx(n3.drop(columns="import_kwh"), 0.12, 0.09, a_kwh2=1e6)
     bad = n3.copy()
-    bad.loc[3, "net_energy"] = 5.0
-    with pytest.raises(ValueError, match="net_energy"):
+    bad.loc[3, "export_kwh"] = -5.0
+    with pytest.raises(ValueError, match="export_kwh"):
         settle_nrgx(bad, 0.12, 0.09, a_kwh2=1e6)
     bad = n3.copy()
-    bad.loc[3, "consumption"] = np.nan
-    with pytest.raises(ValueError, match="consumption"):
+    bad.loc[3, "import_kwh"] = np.nan
+    with pytest.raises(ValueError, match="import_kwh"):
         settle_nrgx(bad, 0.12, 0.09, a_kwh2=1e6)
 
 
@@ -174,8 +179,8 @@ def test_coalition_quadratic_payment_closed_form(export, consumption):
     # Shapley value is phi_i = c x_i X (X = total export); c = q exp(-(tp-tc)^2/a)
     k = len(export)
     frame = pd.DataFrame({
-        "id": np.arange(k + 1), "time": "2020-01-01",
-        "consumption": [0.0] * k + [consumption], "net_energy": [-x for x in export] + [0.0],
+        "member": np.arange(k + 1), "step": "2020-01-01",
+        "import_kwh": [0.0] * k + [consumption], "export_kwh": [*export, 0.0],
     })
     a, q = 1e7, 0.1
     result = settle_nrgx_coalitions(frame, q, a_kwh2=a, exponent=2.0)
@@ -190,7 +195,7 @@ def test_coalition_quadratic_payment_closed_form(export, consumption):
 
 def test_coalition_skips_periods_without_exporters(n3):
     result = settle_nrgx_coalitions(n3, 0.1209, a_kwh2=1e6, exponent=1.1)
-    exporting_months = n3[n3["net_energy"] < 0]["time"].unique()
+    exporting_months = n3[n3["export_kwh"] > 0]["step"].unique()
     assert sorted(result.per_period.index) == sorted(exporting_months)
     assert sorted(result.per_member.index.unique("step")) == sorted(exporting_months)
     assert (result.per_member["std_error"] == 0).all() and result.per_period["exact"].all()
@@ -200,20 +205,21 @@ def test_coalition_skips_periods_without_exporters(n3):
 
 
 def test_settle_refuses_duplicated_id_time_rows(n3):
-    # a repeated (id, time) row used to be settled twice and counted twice in the totals
+    # a repeated (member, step) row used to be settled twice and counted twice in the totals
     doubled = pd.concat([n3, n3.iloc[[4]]], ignore_index=True)
-    with pytest.raises(ValueError, match=r"^frame: \(id, time\) = \(.*\) repeats at row 42"):
+    with pytest.raises(ValueError,
+                       match=r"^frame: \(member, step\) = \(.*\) repeats at row 42"):
         settle_nrgx(doubled, 0.1209, 0.0984, a_kwh2=1e6)
-    with pytest.raises(ValueError, match=r"^frame: \(id, time\)"):
+    with pytest.raises(ValueError, match=r"^frame: \(member, step\)"):
         settle_nrgx_coalitions(doubled, 0.1209, a_kwh2=1e6)
 
 
 def test_settle_refuses_a_row_that_imports_and_exports(n3):
     # nrg_cash would keep the payment and silently drop the charge
     bad = n3.copy()
-    row = int(np.flatnonzero(bad["net_energy"] < 0)[0])
-    bad.loc[row, "consumption"] = 5.0
-    with pytest.raises(ValueError, match=rf"^frame: row {row} has consumption 5.0 and net_energy"):
+    row = int(np.flatnonzero(bad["export_kwh"] > 0)[0])
+    bad.loc[row, "import_kwh"] = 5.0
+    with pytest.raises(ValueError, match=rf"^frame: row {row} has import_kwh 5.0 and export_kwh"):
         settle_nrgx(bad, 0.1209, 0.0984, a_kwh2=1e6)
 
 
@@ -255,7 +261,7 @@ def test_settle_overflow_is_refused_not_returned_as_inf(n3, kwargs, pattern):
     with pytest.raises(ResultRangeError, match=pattern):
         settle_nrgx(n3, **args)
     huge = n3.copy()
-    huge["consumption"] = np.where(huge["consumption"] > 0, 1e308, 0.0)
+    huge["import_kwh"] = np.where(huge["import_kwh"] > 0, 1e308, 0.0)
     with pytest.raises(ResultRangeError, match=r"^frame: the period totals"):
         settle_nrgx(huge, 0.1209, 0.0984, a_kwh2=1e6)
 
@@ -344,9 +350,9 @@ def test_coalitions_sampled_beyond_max_exact_players():
     # cubic payment: the sampled periods must be flagged, carry standard errors and sit
     # within 4 of them of the exact (enumerated) Shapley value of the same period
     export = np.array([5.0, 10.0, 20.0, 40.0, 3.0])
-    frame = pd.DataFrame({"id": list("abcdef"), "time": "2020-01-01",
-                          "consumption": [0.0] * 5 + [50.0],
-                          "net_energy": list(-export) + [0.0]})
+    frame = pd.DataFrame({"member": list("abcdef"), "step": "2020-01-01",
+                          "import_kwh": [0.0] * 5 + [50.0],
+                          "export_kwh": [*export, 0.0]})
     args = {"max_price_per_kwh": 0.1, "a_kwh2": 1e6, "exponent": 3.0}
     exact = settle_nrgx_coalitions(frame, **args)
     sampled = settle_nrgx_coalitions(frame, **args, max_exact_players=2, n_permutations=200,
@@ -362,8 +368,8 @@ def test_coalitions_sampled_beyond_max_exact_players():
 
 
 def test_coalitions_without_exporters_are_empty():
-    frame = pd.DataFrame({"id": [1, 2], "time": "2020-01-01", "consumption": [1.0, 2.0],
-                          "net_energy": [0.0, 0.0]})
+    frame = pd.DataFrame({"member": [1, 2], "step": "2020-01-01", "import_kwh": [1.0, 2.0],
+                          "export_kwh": [0.0, 0.0]})
     result = settle_nrgx_coalitions(frame, 0.1, a_kwh2=1e6)
     assert result.per_member.empty and result.per_period.empty
     assert list(result.per_member.index.names) == ["step", "member"]
@@ -385,3 +391,16 @@ def test_pricing_module_imports_no_game_module():
     assert "lectoolkit.nrgx" in loaded
     assert not loaded & {"lectoolkit.games", "lectoolkit.coalitions", "lectoolkit.shapley",
                          "lectoolkit.nrgx_coalitions"}
+
+
+def test_a_table_in_the_seeds_own_names_takes_one_renaming_step(n3):
+    from lectoolkit.io import SEED_PROSUMER_NAMES, from_seed_prosumer_frame
+
+    seed = n3.rename(columns={v: k for k, v in SEED_PROSUMER_NAMES.items()})
+    seed["net_energy"] = -seed["net_energy"]
+    with pytest.raises(ValueError, match="from_seed_prosumer_frame"):
+        settle_nrgx(seed, 0.1209, 0.0984, a_kwh2=1e6)
+    pd.testing.assert_frame_equal(settle_nrgx(from_seed_prosumer_frame(seed), 0.1209, 0.0984,
+                                              a_kwh2=1e6),
+                                  settle_nrgx(n3, 0.1209, 0.0984, a_kwh2=1e6))
+

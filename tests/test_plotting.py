@@ -144,18 +144,18 @@ def test_save_metrics_refuses_bad_stems(tmp_path, stem):
 
 
 def test_plots_refuse_frames_missing_columns(n3):
-    with pytest.raises(ValueError, match=r"^frame: missing columns \['demand'\]"):
-        plot_monthly_panels(n3.drop(columns="demand"), axes=Figure().subplots(2, 2))
+    with pytest.raises(ValueError, match=r"^frame: missing columns \['load_kwh'\]"):
+        plot_monthly_panels(n3.drop(columns="load_kwh"), axes=Figure().subplots(2, 2))
     with pytest.raises(ValueError, match=r"^settled: missing columns \['nrg_cash'\]"):
         plot_nrgx_scatter(n3, ax=Figure().add_subplot())
     with pytest.raises(TypeError, match=r"^settled: expected a pandas DataFrame"):
-        plot_nrgx_scatter(n3["demand"], ax=Figure().add_subplot())
+        plot_nrgx_scatter(n3["load_kwh"], ax=Figure().add_subplot())
 
 
 def test_plots_refuse_duplicated_rows_and_nan(n3):
     # pivot used to fail with pandas' "Index contains duplicate entries"
     doubled = pd.concat([n3, n3.iloc[:1]], ignore_index=True)
-    with pytest.raises(ValueError, match=r"^frame: \(id, time\) = .* repeats at row 42"):
+    with pytest.raises(ValueError, match=r"^frame: \(member, step\) = .* repeats at row 42"):
         plot_monthly_panels(doubled, axes=Figure().subplots(2, 2))
     settled = settle_nrgx(n3, 0.1209, 0.0984, a_kwh2=1e6)
     settled.loc[2, "nrg_cash"] = np.nan
@@ -235,7 +235,7 @@ def test_nrgx_scatter_has_a_size_legend(n3):
     legend = ax.get_legend()
     assert legend is not None and legend.get_title().get_text() == "|net cash|"
     # the legend's numbers are net cash values read back from the bubble areas
-    cash = settle_nrgx(n3, 0.1209, 0.0984, a_kwh2=1e6).groupby("time")["nrg_cash"].sum()
+    cash = settle_nrgx(n3, 0.1209, 0.0984, a_kwh2=1e6).groupby("step")["nrg_cash"].sum()
     shown = [float(t.get_text()) for t in legend.get_texts()]
     assert shown and max(shown) <= abs(cash).max() * 1.001
 

@@ -422,15 +422,18 @@ def _n100_like(n=2000, seed=7):
 
 
 def test_monthly_schema_and_identities(tmp_path):
-    from lectoolkit.io import read_prosumer_monthly
+    from lectoolkit.io import SEED_PROSUMER_NAMES, read_prosumer_monthly
 
     frame = _n100_like(n=50)
     path = tmp_path / "synthetic.csv"
-    frame.to_csv(path, index=False)
+    seed = frame.rename(columns={house: seed for seed, house in SEED_PROSUMER_NAMES.items()})
+    seed["net_energy"] = -seed["net_energy"]  # the seed's sign: negative = export
+    seed.to_csv(path, index=False)
     back = read_prosumer_monthly(path)  # passes every schema and identity check
     assert back.shape == (700, 7)
-    assert frame["generation"].between(0, 1200).all()
-    assert frame["demand"].between(110, 2200).all()
+    pd.testing.assert_frame_equal(back, frame, check_dtype=False)
+    assert frame["pv_kwh"].between(0, 1200).all()
+    assert frame["load_kwh"].between(110, 2200).all()
 
 
 def test_monthly_means_match_the_surviving_n100_months():
@@ -439,9 +442,9 @@ def test_monthly_means_match_the_surviving_n100_months():
 
     original = read_prosumer_monthly(DATA / "prosumer_N100_model_20210129_1414.partial_t0_t3.csv")
     synthetic = _n100_like()
-    for column in ("demand", "generation"):
-        want = original.groupby("time")[column].mean()
-        got = synthetic.groupby("time")[column].mean().reindex(want.index)
+    for column in ("load_kwh", "pv_kwh"):
+        want = original.groupby("step")[column].mean()
+        got = synthetic.groupby("step")[column].mean().reindex(want.index)
         np.testing.assert_allclose(got, want, rtol=0.15, err_msg=column)
 
 
@@ -658,7 +661,8 @@ def test_monthly_prices_months_and_labels():
     prices = pd.Series([11.0, 12.0, 13.0], index=months)
     shuffled = pr.synthetic_prosumer_monthly(2, months, np.random.default_rng(0),
                                              price_cents_per_kwh=prices.iloc[[2, 0, 1]])
-    assert shuffled.groupby("time")["price"].first().tolist() == [11.0, 12.0, 13.0]
+    assert shuffled.groupby("step")["price_cents_per_kwh"].first().tolist() == [11.0, 12.0,
+                                                                               13.0]
     with pytest.raises(ValueError, match="^price_cents_per_kwh: labels differ"):
         pr.synthetic_prosumer_monthly(2, months, RNG,
                                       price_cents_per_kwh=prices.reset_index(drop=True))
