@@ -347,10 +347,10 @@ def operation_game_scaling(inputs, sizes, *, jobs: int = 2, client=None) -> pd.D
         Bad ``sizes`` or ``jobs``; the errors of :func:`lectoolkit.operation_game`.
     """
     from lectoolkit import _limits
-    from lectoolkit.operation import _check_inputs
+    from lectoolkit.operation import check_inputs
     from lectoolkit.storage_games import operation_game
 
-    inputs = _check_inputs(inputs)
+    inputs = check_inputs(inputs)
     ns = _sizes(sizes, "sizes", 2, min(inputs.n_members, _limits.MAX_OPERATION_GAME_PLAYERS))
     jobs = _validate.integer(jobs, "jobs", minimum=2)
     runners = [("1 process", {"jobs": 1}), (f"{jobs} processes", {"jobs": jobs})]

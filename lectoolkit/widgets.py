@@ -615,18 +615,16 @@ def operation_explorer(inputs, *, unit: str = "EUR"):
 
     Raises
     ------
-    TypeError, ValueError, NotImplementedError
-        As :func:`lectoolkit.run_collective` for ``inputs`` (refused before any control is
+    TypeError, ValueError
+        As :func:`lectoolkit.check_inputs` for ``inputs`` (refused before any control is
         shown); ``unit`` not a non-empty string. ImportError without ipywidgets.
     """
     import numpy as np
 
-    from lectoolkit.operation import _check_inputs, _data, _refuse_total_share, run_collective
+    from lectoolkit.operation import check_inputs, run_collective
     from lectoolkit.solvers import SolverError
 
-    inputs = _check_inputs(inputs)
-    _refuse_total_share(inputs)
-    _data(inputs, "pre")  # refuses values beyond the solvers' range before any control
+    inputs = check_inputs(inputs)
     unit = _validate.text(unit, "unit")
     unit_html = html.escape(unit)
     tariff, scale = _tariff_and_scale(inputs, unit)
@@ -700,16 +698,15 @@ def storage_game_explorer(inputs, *, unit: str = "EUR"):
     import numpy as np
 
     from lectoolkit.core import nucleolus
-    from lectoolkit.operation import _check_inputs, _data
+    from lectoolkit.operation import check_inputs
     from lectoolkit.shapley import shapley_values
     from lectoolkit.storage_games import operation_game
 
-    inputs = _check_inputs(inputs)
+    inputs = check_inputs(inputs)
     if not 2 <= inputs.n_members <= STORAGE_GAME_MAX_MEMBERS:
         raise ValueError(f"inputs: {inputs.n_members} members; the explorer solves every "
                          f"coalition on each move and takes 2 to {STORAGE_GAME_MAX_MEMBERS} "
                          "(inputs.select(...) keeps fewer)")
-    _data(inputs, "pre")  # refuses values beyond the solvers' range before any control
     unit = _validate.text(unit, "unit")
     unit_html = html.escape(unit)
     tariff, scale = _tariff_and_scale(inputs, unit)

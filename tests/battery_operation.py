@@ -278,6 +278,12 @@ SPECS = [
         bad={"data": REC_BADS},
     ),
     Spec(
+        "check_inputs",
+        good={"inputs": INPUTS, "delivery": "pre"},
+        positional=("inputs",),
+        bad={"inputs": inputs_bads(), "delivery": choice_bads()},
+    ),
+    Spec(
         "run_individual",
         good={"inputs": INPUTS, "delivery": "pre", "solver": "auto", "time_limit_s": None,
               "mip_gap": 1e-4, "formulation": "reduced"},

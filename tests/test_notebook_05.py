@@ -163,26 +163,24 @@ def test_the_pool_balances_in_every_step(study):
 
 
 @pytest.fixture(scope="module")
-def hourly(study, instance) -> dict:
-    """Per-hour totals and offer prices of the meters the notebook kept for the duals."""
-    kept = study[0]["duals"]["members"]
-    per_hour = round(1 / instance["delta_t"])
+def kept(study, instance) -> dict:
+    """Per-step totals and offer prices of the meters the notebook kept for the duals."""
+    members = study[0]["duals"]["members"]
     meters = instance["meters"]
-    net = np.array([np.reshape(np.subtract(meters[m]["e_c"], meters[m]["e_g"]),
-                               (-1, per_hour)).sum(axis=1) for m in kept])
+    net = np.array([np.subtract(meters[m]["e_c"], meters[m]["e_g"]) for m in members])
     return {
-        "kept": kept,
+        "members": members,
         "buy_kwh": np.where(net > 0, net, 0).sum(axis=0),
         "sell_kwh": np.where(net < 0, -net, 0).sum(axis=0),
-        "pb": np.minimum(0.20, np.reshape(instance["l_market_buy"], (-1, per_hour)).mean(axis=1)),
-        "ps": np.maximum(0.05, np.reshape(instance["l_market_sell"], (-1, per_hour)).mean(axis=1)),
+        "pb": np.minimum(0.20, instance["l_market_buy"]),
+        "ps": np.maximum(0.05, instance["l_market_sell"]),
     }
 
 
-def test_duals_are_intervals_on_the_kept_meters(study, instance, hourly):
+def test_duals_are_intervals_on_the_kept_meters(study, instance, kept):
     duals = study[0]["duals"]
-    assert hourly["kept"] == list(instance["meters"])[:len(hourly["kept"])]
-    assert duals["n_steps"] == 24
+    assert kept["members"] == list(instance["meters"])[:len(kept["members"])]
+    assert duals["n_steps"] == 96
     low, high = np.array(duals["low_per_kwh"]), np.array(duals["high_per_kwh"])
     point = np.array(duals["price_per_kwh"])
     assert np.isfinite(low).all() and (low <= high + 1e-9).all()
@@ -191,9 +189,9 @@ def test_duals_are_intervals_on_the_kept_meters(study, instance, hourly):
     assert (point[bounded] <= high[bounded] + 1e-9).all()
 
 
-def test_offer_prices_of_the_kept_meters_match_the_closed_forms(study, hourly):
+def test_offer_prices_of_the_kept_meters_match_the_closed_forms(study, kept):
     offer = {k: np.array(v) for k, v in study[0]["duals"]["offer_prices"].items()}
-    b, s, pb, ps = hourly["buy_kwh"], hourly["sell_kwh"], hourly["pb"], hourly["ps"]
+    b, s, pb, ps = kept["buy_kwh"], kept["sell_kwh"], kept["pb"], kept["ps"]
     both = (b > 0) & (s > 0)
     crossing = np.where(both, np.where(b > s, pb, ps),
                         np.where(b > 0, pb, np.where(s > 0, ps, 0)))
@@ -202,10 +200,10 @@ def test_offer_prices_of_the_kept_meters_match_the_closed_forms(study, hourly):
     np.testing.assert_allclose(offer["mmr"], np.where(both, mid, 0.0), rtol=1e-12)
 
 
-def test_loop_prices_lie_between_the_offer_prices(study, hourly):
-    """Every meter offers at pb (buy) or ps (sell) in an hour, so every rule's price is
+def test_loop_prices_lie_between_the_offer_prices(study, kept):
+    """Every meter offers at pb (buy) or ps (sell) in a step, so every rule's price is
     0 (nothing accepted) or within [ps, pb]."""
-    pb, ps = hourly["pb"], hourly["ps"]
+    pb, ps = kept["pb"], kept["ps"]
     for rule, loop in study[0]["duals"]["loops"].items():
         prices = np.array(loop["prices"])
         assert loop["status"] == "optimal", rule

@@ -23,13 +23,12 @@ from lectoolkit.operation import (
     OperationInputs,
     build_collective_model,
     build_individual_model,
-    dual_prices,
     extract_dispatch,
     from_rec_op_inputs,
-    lem_pricing_loop,
     run_collective,
     run_individual,
 )
+from lectoolkit.operation_prices import dual_prices, lem_pricing_loop
 from lectoolkit.solvers import solve
 from tests.conftest import every_solver
 
@@ -233,6 +232,30 @@ def test_strict_positive_sharing_forbids_reselling_grid_imports():
     free = run_collective(OperationInputs(**base, strict_positive_sharing=False))
     assert strict.objective == pytest.approx(2.0, abs=1e-9)
     assert free.objective == pytest.approx(0.11, abs=1e-9)
+
+
+def test_strict_sharing_with_an_idle_battery_needs_no_binary():
+    """Meter 0 (cheap tariff, 0.2 kWh load) has a battery whose discharge costs more than
+    any resale could earn, so it stays idle and meter 0 may not sell to meter 1 (dear
+    tariff). The hand-derived optimum: both import, 0.2 x 0.1 + 1.0 x 2.0 = 2.02 EUR. The
+    chord of ``min(net, 0)`` over net's range [-0.8, 1.2] kWh would let an idle battery's
+    owner sell 0.4 kWh while importing and need a binary; the convex envelope over the
+    battery's charge and discharge does not."""
+    batteries = pd.DataFrame({
+        "capacity_kwh": [2.0], "power_kw": [1.0], "charge_efficiency": [1.0],
+        "discharge_efficiency": [1.0], "soc_min": [0.0], "soc_max": [1.0],
+        "initial_kwh": [1.0], "degradation_per_kwh": [5.0]}, index=[0])
+    inputs = OperationInputs(
+        load_kwh=[[0.2, 1.0]], pv_kwh=[[0.0, 0.0]], price_buy_per_kwh=[[0.1, 2.0]],
+        price_sell_per_kwh=[[0.0, 0.0]], price_market_buy_per_kwh=[3.0],
+        price_market_sell_per_kwh=[0.0], price_access_per_kwh=[0.01],
+        lem_price_per_kwh=[1.0], contracted_power_kw=[5.0, 5.0],
+        price_extra_power_per_kw=10.0, timestep_h=1.0, batteries=batteries)
+    result = run_collective(inputs, split="solver")
+    assert result.objective == pytest.approx(2.02, abs=1e-9)
+    assert result.n_binaries == 0 and result.n_solves == 1
+    full = run_collective(inputs, formulation="full", mip_gap=0.0)
+    assert full.objective == pytest.approx(2.02, abs=1e-9)
 
 
 def test_two_stage_round_up_is_an_explicit_option():
