@@ -184,7 +184,7 @@ def test_top_level_help_describes_the_toolkit(capsys):
 def test_scheduler_runs_the_notebooks_on_a_dask_cluster(project, capsys):
     distributed = pytest.importorskip("dask.distributed")
     with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as cluster:
+                                  dashboard_address=":0") as cluster:
         args = ["reproduce", "--scheduler", cluster.scheduler_address, "--no-progress",
                 "--only", "good", "--notebooks", str(project / "notebooks"),
                 "--figures", str(project / "figures"), "--data", str(project),

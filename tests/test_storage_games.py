@@ -142,7 +142,7 @@ def test_dask_local_cluster_gives_bit_identical_worths(monkeypatch):
     inputs = rec_members(5)
     serial = operation_game(inputs, progress=False)
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as cluster, \
+                                  dashboard_address=":0") as cluster, \
             distributed.Client(cluster) as client:
         on_dask = operation_game(inputs, client=client, progress=False)
     assert np.array_equal(serial.coalition_costs, on_dask.coalition_costs)
