@@ -589,22 +589,24 @@ def _proxy_kernel(base, buy, sell, room, stored, power, charge_eff, discharge_ef
     keeping the coalition's summed net load and merged battery as running sums.
     """
     n_steps, n = base.shape
-    alone = np.empty(n)
+    # per member: room, stored, power, room-weighted efficiencies and degradation, alone cost
+    props = np.empty((n, 7))
     for i in range(n):
-        alone[i] = _greedy_cost(base[:, i].copy(), buy, sell, room[i], stored[i], power[i],
-                                charge_eff[i], discharge_eff[i], degradation[i])
+        props[i, 0], props[i, 1], props[i, 2] = room[i], stored[i], power[i]
+        props[i, 3] = room[i] * charge_eff[i]
+        props[i, 4] = room[i] * discharge_eff[i]
+        props[i, 5] = room[i] * degradation[i]
+        props[i, 6] = _greedy_cost(base[:, i].copy(), buy, sell, room[i], stored[i], power[i],
+                                   charge_eff[i], discharge_eff[i], degradation[i])
     walk_bits = n - split_bits
     worths = np.zeros(1 << n)
     for high in numba.prange(1 << split_bits):
         net = np.zeros(n_steps)
-        # room, stored, power, capacity-weighted efficiencies and degradation, alone costs
         sums = np.zeros(7)
         for i in range(walk_bits, n):
             if (high >> (i - walk_bits)) & 1:
                 net += base[:, i]
-                sums += np.array([room[i], stored[i], power[i], room[i] * charge_eff[i],
-                                  room[i] * discharge_eff[i], room[i] * degradation[i],
-                                  alone[i]])
+                sums += props[i]
         gray = 0
         for step in range(1 << walk_bits):
             if step:
@@ -614,10 +616,7 @@ def _proxy_kernel(base, buy, sell, room, stored, power, charge_eff, discharge_ef
                 gray ^= 1 << bit
                 sign = 1.0 if (gray >> bit) & 1 else -1.0
                 net += sign * base[:, bit]
-                sums += sign * np.array([room[bit], stored[bit], power[bit],
-                                         room[bit] * charge_eff[bit],
-                                         room[bit] * discharge_eff[bit],
-                                         room[bit] * degradation[bit], alone[bit]])
+                sums += sign * props[bit]
             mask = (high << walk_bits) | gray
             if mask == 0:
                 continue
@@ -649,14 +648,14 @@ def _proxy_game(inputs: OperationInputs, delivery: str) -> np.ndarray:
                       inputs.price_market_sell_per_kwh.to_numpy()[:, None]).mean(axis=1)
     base = np.ascontiguousarray((inputs.load_kwh - inputs.pv_kwh).to_numpy(dtype=np.float64))
     table = inputs.batteries.reindex(inputs.members)
-    if delivery == "post":
-        table = table.iloc[0:0].reindex(inputs.members)
 
     def column(name, missing):
         return table[name].fillna(missing).to_numpy(dtype=np.float64)
 
     capacity = column("capacity_kwh", 0.0)
     room = capacity * (column("soc_max", 0.0) - column("soc_min", 0.0))
+    if delivery == "post":  # metered flows: no battery runs
+        room[:] = 0.0
     stored = np.maximum(column("initial_kwh", 0.0) - column("soc_min", 0.0) * capacity, 0.0)
     split_bits = min(6, max(inputs.n_members - 1, 0))
     return _proxy_kernel(base, buy - inputs.price_access_per_kwh.to_numpy(), sell, room,
